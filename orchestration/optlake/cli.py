@@ -1,2 +1,110 @@
-def main() -> None:  # replaced below
-    pass
+"""`optlake`: the command line of the options lakehouse."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from optlake.settings import Settings
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from exc
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
+    from optlake.generator import generate
+
+    paths = generate(
+        Path(args.out), args.days, args.rows_per_day, args.start, gzip=args.gzip, seed=args.seed
+    )
+    print(f"Generated {len(paths)} file(s) in {args.out}")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    from optlake.landing import open_landing
+    from optlake.loader import LoadError, load
+    from optlake.spark_session import get_spark
+
+    landing = open_landing(args.location)
+    try:
+        spark = get_spark(settings, "optlake-load")
+        report = load(spark, landing, settings.schema, reprocess=args.reprocess)
+    except LoadError as exc:
+        print(f"error: counts do not reconcile: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        landing.close()
+    return 1 if args.strict and report.by_status("rejected") else 0
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from optlake.query import run_query
+    from optlake.spark_session import get_spark
+
+    spark = get_spark(settings, "optlake-query")
+    print(run_query(spark, args.sql, limit=args.limit))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="optlake", description=__doc__)
+    parser.add_argument(
+        "--schema", help="schema (database) of the tables; default $OPTLAKE_SCHEMA or trading_db"
+    )
+    parser.add_argument("--warehouse", help="local warehouse folder; default $OPTLAKE_WAREHOUSE or ./warehouse")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write synthetic OPRA CBBO-1m CSV files")
+    gen.add_argument("--days", type=_positive, default=3, help="trading days to write (default 3)")
+    gen.add_argument("--rows-per-day", type=_positive, default=100_000, help="rows per file (default 100000)")
+    gen.add_argument("--start", type=_date, default=dt.date(2025, 1, 27), help="first day (default 2025-01-27)")
+    gen.add_argument("--out", required=True, help="output folder (the landing folder)")
+    gen.add_argument("--gzip", action="store_true", help="write .csv.gz")
+    gen.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    gen.set_defaults(func=cmd_generate)
+
+    ld = sub.add_parser("load", help="load pending CSV files of a landing folder or s3:// prefix into Bronze")
+    ld.add_argument("location", help="landing folder or s3://bucket/prefix")
+    ld.add_argument("--reprocess", action="store_true", help="also reload files already in processed/")
+    ld.add_argument("--strict", action="store_true", help="exit 1 when any file was rejected")
+    ld.set_defaults(func=cmd_load)
+
+    q = sub.add_parser("query", help="run Spark SQL on the local warehouse and print the result")
+    q.add_argument("sql")
+    q.add_argument("--limit", type=_positive, default=1000, help="rows to print at most (default 1000)")
+    q.set_defaults(func=cmd_query)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    import os
+
+    args = build_parser().parse_args(argv)
+    if args.schema:
+        os.environ["OPTLAKE_SCHEMA"] = args.schema
+    if args.warehouse:
+        os.environ["OPTLAKE_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+    settings = Settings.from_env()
+    try:
+        return args.func(args, settings)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

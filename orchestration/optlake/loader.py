@@ -1,0 +1,310 @@
+"""The Bronze loader: every pending CSV of a landing folder into Iceberg in one Spark job.
+
+Per file, in order: whole-file checks (rejected files go to failed/), one Spark read of all good
+files with an explicit all-string schema, row checks (bad lines go to bronze_quarantine with line
+number, raw text and reason), an atomic replace of the file's own Bronze partition (idempotent),
+an audit row, and finally the move to processed/. A file is only moved after its rows are
+committed, so an interrupted load is completed by running the loader again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from optlake import bronze_tables as bt
+from optlake import cbbo
+from optlake.file_checks import check_file, locate_lines
+from optlake.landing import FAILED, PROCESSED, Landing, LandingFile
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+Say = Callable[[str], None]
+
+
+class LoadError(RuntimeError):
+    """A load that committed rows but whose counts do not reconcile."""
+
+
+@dataclass
+class FileResult:
+    file: LandingFile
+    trade_date: dt.date | None
+    status: str  # "loaded" | "rejected" | "unreconciled"
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+    final_uri: str = ""
+
+
+@dataclass
+class LoadReport:
+    load_id: str
+    started_at: dt.datetime
+    results: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def by_status(self, status: str) -> list[FileResult]:
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(r.rows_loaded for r in self.results)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(r.rows_quarantined for r in self.results)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(r.rows_read for r in self.results)
+
+
+@dataclass(frozen=True)
+class BadRow:
+    file_name: str
+    raw_line: str
+    reason: str
+
+
+def load(
+    spark: "SparkSession",
+    landing: Landing,
+    schema: str,
+    reprocess: bool = False,
+    say: Say = print,
+) -> LoadReport:
+    """Load every pending file (and processed ones too with ``reprocess``) of ``landing``."""
+    started = time.monotonic()
+    report = LoadReport(uuid.uuid4().hex, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    bt.ensure_tables(spark, schema)
+    files = landing.list_files(include_processed=reprocess)
+    if not files:
+        say(f"Nothing to load in {landing.root}.")
+        return report
+    say(f"Load {report.load_id}: {len(files)} file(s) in {landing.root}")
+
+    accepted: list[tuple[LandingFile, str]] = []
+    for f in files:
+        t0 = time.monotonic()
+        local = landing.local_path(f)
+        problem = check_file(local, f.name)
+        trade_date = cbbo.trade_date_from_name(f.name)
+        if problem:
+            say(f"  rejected {f.name}: {problem}")
+            report.results.append(
+                FileResult(f, trade_date, "rejected", error=problem, seconds=time.monotonic() - t0)
+            )
+        else:
+            accepted.append((f, str(local)))
+
+    if accepted:
+        report.results += _load_accepted(spark, schema, accepted, report, say)
+
+    _write_audit(spark, schema, report)
+    for r in report.results:
+        if r.status == "loaded":
+            r.final_uri = landing.move(r.file, PROCESSED)
+        elif r.status == "rejected":
+            r.final_uri = landing.move(r.file, FAILED)
+    report.seconds = time.monotonic() - started
+    for line in summary_lines(report):
+        say(line)
+    unreconciled = report.by_status("unreconciled")
+    if unreconciled:
+        raise LoadError("; ".join(f"{r.file.name}: {r.error}" for r in unreconciled))
+    return report
+
+
+def _load_accepted(
+    spark: "SparkSession",
+    schema: str,
+    accepted: list[tuple[LandingFile, str]],
+    report: LoadReport,
+    say: Say,
+) -> list[FileResult]:
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    from optlake import bronze_parse as bp
+    from optlake.progress import SparkProgress
+
+    t0 = time.monotonic()
+    names = [f.name for f, _ in accepted]
+    local_by_name = {f.name: path for f, path in accepted}
+    total_mb = sum(f.size for f, _ in accepted) / 1e6
+    say(f"  reading {len(accepted)} file(s), {total_mb:,.1f} MB, in one Spark job")
+
+    parsed = _read_raw(spark, [path for _, path in accepted]).withColumn("_reason", bp.reject_reason())
+    observation = Observation(f"load_{report.load_id}")
+    observed = parsed.observe(
+        observation,
+        *[F.count_if(F.col("_file") == name).alias(f"read_{i}") for i, name in enumerate(names)],
+        F.to_json(
+            F.collect_list(
+                F.when(
+                    F.col("_reason").isNotNull(),
+                    F.struct(F.col("_file").alias("file_name"), bp.raw_line().alias("raw_line"), F.col("_reason").alias("reason")),
+                )
+            )
+        ).alias("bad_rows"),
+    )
+    dates = {name: d.isoformat() for name in names if (d := cbbo.trade_date_from_name(name))}
+    date_map = F.create_map(*[F.lit(x) for kv in dates.items() for x in kv]) if dates else None
+    name_date = date_map[F.col("_file")].cast("date") if date_map is not None else F.lit(None).cast("date")
+    good = observed.where(F.col("_reason").isNull()).select(
+        *bp.typed_columns(),
+        F.col("_file").alias("file_name"),
+        F.coalesce(name_date, F.to_date(bp.timestamp_of("ts_recv"))).alias("trade_date"),
+        F.lit(report.load_id).alias("load_id"),
+        F.lit(report.started_at).cast("timestamp").alias("ingested_at"),
+    )
+    spark.sparkContext.setJobDescription(f"optlake load {report.load_id}")
+    with SparkProgress(spark.sparkContext, say, "bronze write"):
+        good.writeTo(f"{schema}.{bt.BRONZE_TABLE}").overwritePartitions()
+    metrics = observation.get
+    rows_read = {name: int(metrics[f"read_{i}"]) for i, name in enumerate(names)}
+    bad_rows = [BadRow(**row) for row in json.loads(metrics["bad_rows"] or "[]")]
+
+    loaded = _rows_in_bronze(spark, schema, names)
+    stale = [n for n in names if loaded.get(n, 0) == 0]
+    if stale:  # files whose every row was quarantined: drop rows left by an earlier load
+        spark.sql(f"delete from {schema}.{bt.BRONZE_TABLE} where file_name in ({_sql_list(stale)})")
+    quarantined = _write_quarantine(spark, schema, names, bad_rows, local_by_name, report)
+    seconds = time.monotonic() - t0
+
+    results = []
+    for f, _ in accepted:
+        r = FileResult(
+            f,
+            cbbo.trade_date_from_name(f.name),
+            "loaded",
+            rows_read=rows_read[f.name],
+            rows_loaded=loaded.get(f.name, 0),
+            rows_quarantined=quarantined.get(f.name, 0),
+            seconds=seconds,
+        )
+        if r.rows_read != r.rows_loaded + r.rows_quarantined:
+            r.status = "unreconciled"
+            r.error = (
+                f"rows read {r.rows_read} != loaded {r.rows_loaded} + quarantined {r.rows_quarantined}"
+            )
+        results.append(r)
+    return results
+
+
+def _read_raw(spark: "SparkSession", paths: list[str]) -> "DataFrame":
+    from pyspark.sql import functions as F
+
+    from optlake import bronze_parse as bp
+
+    return (
+        spark.read.schema(bp.RAW_SCHEMA)
+        .option("header", True)
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", bp.CORRUPT)
+        .csv(paths)
+        .withColumn("_file", F.url_decode(F.element_at(F.split(F.input_file_name(), "/"), -1)))
+    )
+
+
+def _rows_in_bronze(spark: "SparkSession", schema: str, names: list[str]) -> dict[str, int]:
+    rows = spark.sql(
+        f"select file_name, count(*) as n from {schema}.{bt.BRONZE_TABLE} "
+        f"where file_name in ({_sql_list(names)}) group by file_name"
+    ).collect()
+    return {r["file_name"]: int(r["n"]) for r in rows}
+
+
+def _write_quarantine(
+    spark: "SparkSession",
+    schema: str,
+    names: list[str],
+    bad_rows: list[BadRow],
+    local_by_name: dict[str, str],
+    report: LoadReport,
+) -> dict[str, int]:
+    """Replace the quarantine rows of the loaded files; returns quarantined rows per file."""
+    from pathlib import Path
+
+    table = f"{schema}.{bt.QUARANTINE_TABLE}"
+    spark.sql(f"delete from {table} where file_name in ({_sql_list(names)})")
+    rows = []
+    counts: dict[str, int] = {}
+    for name in names:
+        mine = [b for b in bad_rows if b.file_name == name]
+        if not mine:
+            continue
+        counts[name] = len(mine)
+        numbers = locate_lines(Path(local_by_name[name]), [b.raw_line for b in mine], name)
+        trade_date = cbbo.trade_date_from_name(name)
+        rows += [
+            (name, trade_date, n, b.raw_line, b.reason, report.load_id, report.started_at)
+            for b, n in zip(mine, numbers)
+        ]
+    if rows:
+        spark.createDataFrame(rows, _ddl_schema(bt.QUARANTINE_COLUMNS)).writeTo(table).append()
+    return counts
+
+
+def _write_audit(spark: "SparkSession", schema: str, report: LoadReport) -> None:
+    if not report.results:
+        return
+    finished = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    rows = [
+        (
+            report.load_id,
+            r.file.name,
+            r.file.uri,
+            r.trade_date,
+            r.status,
+            r.rows_read,
+            r.rows_loaded,
+            r.rows_quarantined,
+            r.file.size,
+            r.error,
+            report.started_at,
+            finished,
+            round(r.seconds, 3),
+        )
+        for r in report.results
+    ]
+    spark.createDataFrame(rows, _ddl_schema(bt.AUDIT_COLUMNS)).writeTo(f"{schema}.{bt.AUDIT_TABLE}").append()
+
+
+def _ddl_schema(columns: tuple[tuple[str, str, str], ...]) -> str:
+    return ", ".join(f"{name} {type_}" for name, type_, _ in columns)
+
+
+def _sql_list(values: list[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def summary_lines(report: LoadReport) -> list[str]:
+    """The end-of-load summary: one line per file, then totals and throughput."""
+    lines = []
+    for r in report.results:
+        if r.status == "rejected":
+            lines.append(f"  REJECTED {r.file.name} -> {FAILED}/: {r.error}")
+        else:
+            lines.append(
+                f"  {r.status:<8} {r.file.name}: read {r.rows_read:,}, loaded {r.rows_loaded:,}, "
+                f"quarantined {r.rows_quarantined:,} ({r.file.size / 1e6:,.1f} MB)"
+            )
+    loaded = report.by_status("loaded")
+    mb = sum(r.file.size for r in loaded) / 1e6
+    secs = max(report.seconds, 1e-9)
+    lines.append(
+        f"Load {report.load_id} done in {report.seconds:.1f} s: {len(loaded)} file(s) loaded, "
+        f"{len(report.by_status('rejected'))} rejected; rows read {report.rows_read:,} = "
+        f"loaded {report.rows_loaded:,} + quarantined {report.rows_quarantined:,}; "
+        f"{report.rows_loaded / secs:,.0f} rows/s, {mb / secs:,.1f} MB/s"
+    )
+    return lines

@@ -1,0 +1,42 @@
+"""Where things live: project folder, warehouse, schema. Read from the environment once, passed around."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The repository root (this package is installed editable from orchestration/).
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_dir: Path
+    warehouse: Path
+    schema: str
+    target: str
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        project_dir = Path(env.get("OPTLAKE_PROJECT_DIR", PROJECT_DIR)).resolve()
+        warehouse = Path(env.get("OPTLAKE_WAREHOUSE", project_dir / "warehouse"))
+        if not warehouse.is_absolute():
+            warehouse = (project_dir / warehouse).resolve()
+        return cls(
+            project_dir=project_dir,
+            warehouse=warehouse,
+            schema=env.get("OPTLAKE_SCHEMA", "trading_db"),
+            target=env.get("OPTLAKE_TARGET", "local"),
+        )
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for a dbt subprocess so that it sees the same warehouse and schema."""
+        return {
+            "OPTLAKE_PROJECT_DIR": str(self.project_dir),
+            "OPTLAKE_WAREHOUSE": str(self.warehouse),
+            "OPTLAKE_SCHEMA": self.schema,
+            "OPTLAKE_TARGET": self.target,
+            "DBT_PROFILES_DIR": str(self.project_dir),
+        }
