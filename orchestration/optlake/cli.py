@@ -60,6 +60,14 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
+    from optlake.spark_session import get_spark
+    from optlake.summary import summary
+
+    print(summary(get_spark(settings, "optlake-summary"), settings.schema))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="optlake", description=__doc__)
     parser.add_argument(
@@ -87,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("sql")
     q.add_argument("--limit", type=_positive, default=1000, help="rows to print at most (default 1000)")
     q.set_defaults(func=cmd_query)
+
+    sm = sub.add_parser("summary", help="print the tables of the schema with row counts and the last load")
+    sm.set_defaults(func=cmd_summary)
     return parser
 
 

@@ -1,0 +1,43 @@
+# The options lakehouse. `make demo` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+export OPTLAKE_PROJECT_DIR := $(CURDIR)
+export OPTLAKE_WAREHOUSE ?= $(CURDIR)/warehouse
+export OPTLAKE_SCHEMA ?= trading_db
+export DBT_PROFILES_DIR := $(CURDIR)
+export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
+
+DEMO_DAYS ?= 3
+DEMO_ROWS ?= 50000
+DEMO_START ?= 2025-01-27
+
+.PHONY: env demo test clean help
+
+help:
+	@echo "make demo   - install, generate $(DEMO_DAYS) sample days, load Bronze, build dbt, print what was built"
+	@echo "make test   - install and run the whole test suite"
+	@echo "make clean  - remove the warehouse, demo data and dbt artifacts (keeps .venv)"
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v java >/dev/null || { echo "Java 17 is required (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e ".[dev]"
+	$(BIN)/python -m optlake.jars
+	touch $@
+
+env: $(STAMP)
+
+demo: env
+	$(BIN)/optlake generate --days $(DEMO_DAYS) --rows-per-day $(DEMO_ROWS) --start $(DEMO_START) --out demo/landing
+	$(BIN)/optlake load demo/landing --reprocess
+	$(BIN)/dbt build --project-dir . --target local
+	$(BIN)/optlake summary
+
+test: env
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf warehouse demo target logs spark-warehouse derby.log
