@@ -9,12 +9,13 @@ committed, so an interrupted load is completed by running the loader again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from optlake import bronze_tables as bt
 from optlake import cbbo
@@ -167,16 +168,18 @@ def _load_accepted(
         F.lit(report.started_at).cast("timestamp").alias("ingested_at"),
     )
     spark.sparkContext.setJobDescription(f"optlake load {report.load_id}")
-    with SparkProgress(spark.sparkContext, say, "bronze write"):
+    with SparkProgress(spark.sparkContext, say, "bronze write"), _keep_observed_stages(spark):
         good.writeTo(f"{schema}.{bt.BRONZE_TABLE}").overwritePartitions()
     metrics = observation.get
     rows_read = {name: int(metrics[f"read_{i}"]) for i, name in enumerate(names)}
     bad_rows = [BadRow(**row) for row in json.loads(metrics["bad_rows"] or "[]")]
 
-    loaded = _rows_in_bronze(spark, schema, names)
-    stale = [n for n in names if loaded.get(n, 0) == 0]
-    if stale:  # files whose every row was quarantined: drop rows left by an earlier load
-        spark.sql(f"delete from {schema}.{bt.BRONZE_TABLE} where file_name in ({_sql_list(stale)})")
+    loaded, stale = _rows_in_bronze(spark, schema, names, report.load_id)
+    if stale:  # files with no good row this time: their partitions still hold an earlier load's rows
+        spark.sql(
+            f"delete from {schema}.{bt.BRONZE_TABLE} where file_name in ({_sql_list(stale)}) "
+            f"and load_id <> '{report.load_id}'"
+        )
     quarantined = _write_quarantine(spark, schema, names, bad_rows, local_by_name, report)
     seconds = time.monotonic() - t0
 
@@ -200,6 +203,26 @@ def _load_accepted(
     return results
 
 
+@contextlib.contextmanager
+def _keep_observed_stages(spark: "SparkSession") -> Iterator[None]:
+    """Stop adaptive execution from pruning the observed scan when every row is rejected.
+
+    With AQE, an empty filtered result lets AQEPropagateEmptyRelation replace the plan that holds
+    the observation, whose metrics then never arrive (Observation.get would wait forever).
+    """
+    key = "spark.sql.adaptive.optimizer.excludedRules"
+    before = spark.conf.get(key, None)
+    rule = "org.apache.spark.sql.execution.adaptive.AQEPropagateEmptyRelation"
+    spark.conf.set(key, ",".join(r for r in (before, rule) if r))
+    try:
+        yield
+    finally:
+        if before is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, before)
+
+
 def _read_raw(spark: "SparkSession", paths: list[str]) -> "DataFrame":
     from pyspark.sql import functions as F
 
@@ -215,12 +238,17 @@ def _read_raw(spark: "SparkSession", paths: list[str]) -> "DataFrame":
     )
 
 
-def _rows_in_bronze(spark: "SparkSession", schema: str, names: list[str]) -> dict[str, int]:
+def _rows_in_bronze(
+    spark: "SparkSession", schema: str, names: list[str], load_id: str
+) -> tuple[dict[str, int], list[str]]:
+    """Rows of this load per file, and the files that still hold rows of an earlier load."""
     rows = spark.sql(
-        f"select file_name, count(*) as n from {schema}.{bt.BRONZE_TABLE} "
-        f"where file_name in ({_sql_list(names)}) group by file_name"
+        f"select file_name, load_id = '{load_id}' as current, count(*) as n "
+        f"from {schema}.{bt.BRONZE_TABLE} where file_name in ({_sql_list(names)}) group by 1, 2"
     ).collect()
-    return {r["file_name"]: int(r["n"]) for r in rows}
+    loaded = {r["file_name"]: int(r["n"]) for r in rows if r["current"]}
+    stale = sorted({r["file_name"] for r in rows if not r["current"]})
+    return loaded, stale
 
 
 def _write_quarantine(

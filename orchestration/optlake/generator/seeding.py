@@ -1,0 +1,15 @@
+"""Independent, reproducible random streams: one per (seed, purpose, key)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Purposes of the random streams; a new purpose gets a new number, never a reused one.
+PATH_STREAM = 1
+QUOTE_STREAM = 2
+DROP_STREAM = 3
+
+
+def rng_for(seed: int, stream: int, key: int) -> np.random.Generator:
+    """A generator that depends only on its arguments (any int seed, negative included)."""
+    return np.random.default_rng(np.random.SeedSequence([seed & (2**64 - 1), stream, key]))

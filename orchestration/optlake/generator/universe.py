@@ -1,0 +1,194 @@
+"""The contracts quoted on one trade date: which roots, which expiries, which strikes.
+
+A day of ``n`` contracts is shared among the roots of ``catalogue.ROOTS`` by weight; with few
+contracts only the most important roots are used, so that each still gets a small chain.
+Each root's share is split evenly over its nearest listed expiries (0DTE first), and each
+expiry gets a strike grid centred on the opening spot with a call and a put at every strike.
+Grids span +-2.5 standard deviations to expiry, so longer expiries get wider grids (see
+``strike_grid``); long chains also list two deep wing strikes (about 1/6 and 1/5 of spot),
+like the real file's SPX 1000 and 1200 strikes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
+
+import numpy as np
+
+from optlake.generator.catalogue import ROOTS, Root, underlying_index
+from optlake.generator.expiries import expiries
+from optlake.osi import format_osi
+from optlake.trading_calendar import session_close_utc, trading_days_after
+
+MIN_ROOT_CONTRACTS = 8  # a root is used only when its share is at least this many contracts
+MIN_EXPIRY_CONTRACTS = 12  # an expiry is added only when it gets at least this many contracts
+MIN_STRIKES = 2  # every expiry has at least two calls and two puts
+GRID_STDEVS = 2.5
+LOW_STRIKE_FRACTION = 0.5
+WING_FRACTIONS = (1 / 6, 1 / 5)
+WING_MIN_STRIKES = 16
+WING_MIN_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Contracts:
+    """One day's contracts, columnar, ordered by root, expiry, strike, then call before put."""
+
+    symbols: list[str]
+    instrument_ids: np.ndarray  # int64
+    root_index: np.ndarray  # int64, into catalogue.ROOTS
+    underlying_index: np.ndarray  # int64, into catalogue.UNDERLYINGS
+    expiries: list[dt.date]
+    expiry_close_ns: np.ndarray  # int64, 16:00 New York of the expiry day, ns since the epoch (UTC)
+    trading_days_to_expiry: np.ndarray  # int64, trading days after the trade date up to the expiry
+    strike_mills: np.ndarray  # int64, strike * 1000
+    is_call: np.ndarray  # bool
+
+    def __len__(self) -> int:
+        return len(self.symbols)
+
+
+def instrument_id(symbol: str) -> int:
+    """A stable id in [1, 2**31 - 1] for a symbol (BLAKE2b, the same in every process)."""
+    digest = hashlib.blake2b(symbol.encode("ascii"), digest_size=8).digest()
+    return 1 + int.from_bytes(digest, "big") % (2**31 - 1)
+
+
+def largest_remainder(total: int, weights: list[float]) -> list[int]:
+    """Split ``total`` into integers proportional to ``weights`` (Hamilton's method)."""
+    shares = [total * w / sum(weights) for w in weights]
+    counts = [math.floor(s) for s in shares]
+    by_remainder = sorted(range(len(shares)), key=lambda i: (counts[i] - shares[i], i))
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def root_budgets(n_contracts: int) -> list[tuple[Root, int]]:
+    """The roots used for ``n_contracts`` contracts and each one's share.
+
+    As many roots as possible (in catalogue order) such that the lightest one still gets
+    MIN_ROOT_CONTRACTS; at least the first root.
+    """
+    for n_roots in range(len(ROOTS), 1, -1):
+        weights = [r.weight for r in ROOTS[:n_roots]]
+        if n_contracts * min(weights) / sum(weights) >= MIN_ROOT_CONTRACTS:
+            return list(zip(ROOTS[:n_roots], largest_remainder(n_contracts, weights)))
+    return [(ROOTS[0], n_contracts)]
+
+
+def strike_counts(budget: int, n_listed: int) -> list[int]:
+    """Strikes per expiry for a root's contract budget: nearest expiries first, two minimum."""
+    n_expiries = min(n_listed, max(1, budget // MIN_EXPIRY_CONTRACTS))
+    parts = largest_remainder(budget, [1.0] * n_expiries)
+    return [max(MIN_STRIKES, math.ceil(p / 2)) for p in parts]
+
+
+def years_to_expiry(trade_date: dt.date, expiry: dt.date) -> float:
+    """Approximate time from the trade date's open to the expiry's close, in years."""
+    return ((expiry - trade_date).days + 6.5 / 24) / 365
+
+
+def _mills(value: float) -> int:
+    return round(value * 1000)
+
+
+def centred_grid(spot: float, n_strikes: int, step_m: int, offset_m: int, floor_m: float) -> np.ndarray:
+    """``n_strikes`` grid points (offset + j * step, in mills) around ``spot``, none below ``floor_m``."""
+    lowest = math.ceil((floor_m - offset_m) / step_m)
+    low = max(round((spot * 1000 - offset_m) / step_m) - n_strikes // 2, lowest)
+    return offset_m + (low + np.arange(n_strikes, dtype=np.int64)) * step_m
+
+
+def outer_grid(inner: np.ndarray, n_strikes: int, step_m: int, offset_m: int, floor_m: float) -> np.ndarray:
+    """``n_strikes`` grid points outside ``inner``: half below it (none under ``floor_m``), the rest above."""
+    below = offset_m + ((inner[0] - offset_m - 1) // step_m - np.arange(n_strikes // 2, dtype=np.int64)) * step_m
+    below = below[below >= floor_m]
+    above = offset_m + ((inner[-1] - offset_m) // step_m + 1 + np.arange(n_strikes - below.size)) * step_m
+    return np.concatenate([below[::-1], above])
+
+
+def strike_grid(root: Root, spot: float, n_strikes: int, years: float) -> np.ndarray:
+    """``n_strikes`` distinct positive strikes in mills around ``spot``, ascending.
+
+    The grid spans +-GRID_STDEVS standard deviations to expiry: at the finest increment when it
+    can, else half the strikes at the finest increment around spot and the other half outside
+    them at the finest coarser increment that reaches (5-point SPX strikes near the money,
+    25-point strikes further out). Strikes stay above LOW_STRIKE_FRACTION of spot, wings aside.
+    """
+    half_width = GRID_STDEVS * root.smile.base_vol * math.sqrt(max(years, 1 / 365)) * spot
+    steps_m = [_mills(s) for s in root.strike_steps]
+    offset_m = _mills(root.strike_offset)
+    floor_m = LOW_STRIKE_FRACTION * spot * 1000
+    if steps_m[0] * (n_strikes - 1) / 2 >= half_width * 1000 or len(steps_m) == 1:
+        grid = centred_grid(spot, n_strikes, steps_m[0], offset_m, floor_m)
+    else:
+        n_inner = max(n_strikes // 2, MIN_STRIKES)
+        reach = steps_m[0] * n_inner / 2
+        n_outer = n_strikes - n_inner
+        outer_step = next((s for s in steps_m[1:] if reach + s * n_outer / 2 >= half_width * 1000), steps_m[-1])
+        inner = centred_grid(spot, n_inner, steps_m[0], offset_m, floor_m)
+        grid = np.sort(np.concatenate([inner, outer_grid(inner, n_outer, outer_step, offset_m, floor_m)]))
+    if n_strikes >= WING_MIN_STRIKES and years * 365 >= WING_MIN_DAYS:
+        grid = with_wings(grid, root, spot)
+    return grid
+
+
+def with_wings(grid: np.ndarray, root: Root, spot: float) -> np.ndarray:
+    """Replace the lowest grid strikes by deep wing strikes (fractions of spot, coarsest step)."""
+    step_m = _mills(root.strike_steps[-1])
+    offset_m = _mills(root.strike_offset)
+    candidates = {offset_m + round((spot * f * 1000 - offset_m) / step_m) * step_m for f in WING_FRACTIONS}
+    wings = sorted(w for w in candidates if 0 < w < grid[0])
+    return np.concatenate([np.array(wings, dtype=np.int64), grid[len(wings):]])
+
+
+class Listing(NamedTuple):
+    """One contract; tuples sort in file order: root, expiry, strike, then call before put."""
+
+    padded_root: str
+    expiry: dt.date
+    strike_mills: int
+    cp: str
+    root_index: int
+
+
+def listings(trade_date: dt.date, open_spots: np.ndarray, n_contracts: int) -> list[Listing]:
+    """The day's contracts in file order: at least ``n_contracts``, >= 2 calls and puts per expiry."""
+    budgets = dict(root_budgets(n_contracts))
+    found = []
+    for index, root in enumerate(ROOTS):
+        if root not in budgets:
+            continue
+        spot = float(open_spots[underlying_index(root.underlying)])
+        listed = expiries(root.expiry_cycle, trade_date)
+        for expiry, n_strikes in zip(listed, strike_counts(budgets[root], len(listed))):
+            for strike in strike_grid(root, spot, n_strikes, years_to_expiry(trade_date, expiry)).tolist():
+                found += [Listing(f"{root.symbol:<6}", expiry, strike, cp, index) for cp in ("C", "P")]
+    return sorted(found)
+
+
+def build_contracts(trade_date: dt.date, open_spots: np.ndarray, n_contracts: int) -> Contracts:
+    """The day's contracts as columns; ``open_spots`` is indexed like ``catalogue.UNDERLYINGS``."""
+    found = listings(trade_date, open_spots, n_contracts)
+    symbols = [format_osi(c.padded_root.strip(), c.expiry, c.cp, Decimal(c.strike_mills) / 1000) for c in found]
+    dates = sorted({c.expiry for c in found})
+    closes = {e: int(session_close_utc(e).timestamp()) * 10**9 for e in dates}
+    days_to = {e: trading_days_after(trade_date, e) for e in dates}
+    root_underlying = [underlying_index(r.underlying) for r in ROOTS]
+    return Contracts(
+        symbols=symbols,
+        instrument_ids=np.array([instrument_id(s) for s in symbols], dtype=np.int64),
+        root_index=np.array([c.root_index for c in found], dtype=np.int64),
+        underlying_index=np.array([root_underlying[c.root_index] for c in found], dtype=np.int64),
+        expiries=[c.expiry for c in found],
+        expiry_close_ns=np.array([closes[c.expiry] for c in found], dtype=np.int64),
+        trading_days_to_expiry=np.array([days_to[c.expiry] for c in found], dtype=np.int64),
+        strike_mills=np.array([c.strike_mills for c in found], dtype=np.int64),
+        is_call=np.array([c.cp == "C" for c in found]),
+    )
