@@ -55,8 +55,14 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     from optlake.query import run_query
     from optlake.spark_session import get_spark
 
+    from pyspark.errors import AnalysisException, ParseException
+
     spark = get_spark(settings, "optlake-query")
-    print(run_query(spark, args.sql, limit=args.limit))
+    try:
+        print(run_query(spark, args.sql, limit=args.limit))
+    except (AnalysisException, ParseException) as exc:
+        print(f"error: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
+        return 2
     return 0
 
 

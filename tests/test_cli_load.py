@@ -1,0 +1,83 @@
+"""The optlake command line as a user runs it: separate processes, their own warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from optlake.generator import generate
+from optlake.settings import PROJECT_DIR
+
+OPTLAKE = [sys.executable, "-m", "optlake.cli"]
+
+
+def cli_env(warehouse: Path) -> dict[str, str]:
+    return {**os.environ, "OPTLAKE_WAREHOUSE": str(warehouse), "OPTLAKE_PROJECT_DIR": str(PROJECT_DIR)}
+
+
+def optlake(warehouse: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*OPTLAKE, *args], env=cli_env(warehouse), capture_output=True, text=True, timeout=600, cwd=PROJECT_DIR
+    )
+
+
+def test_interrupted_load_then_rerun_leaves_no_duplicates(tmp_path: Path) -> None:
+    warehouse, landing = tmp_path / "warehouse", tmp_path / "landing"
+    rows = 1_500_000
+    [day] = generate(landing, days=1, rows_per_day=rows, start=dt.date(2025, 2, 3), seed=3, progress=None)
+    data_dir = warehouse / "trading_db.db" / "bronze_options_chain" / "data"
+
+    proc = subprocess.Popen(
+        [*OPTLAKE, "load", str(landing)], env=cli_env(warehouse), cwd=PROJECT_DIR,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        if data_dir.exists() and any(data_dir.rglob("*.parquet")):
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the load finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGKILL)  # the Python driver and its Spark JVM, mid-write
+    proc.wait()
+    assert day.exists(), "an interrupted load must leave its file in the landing folder"
+
+    rerun = optlake(warehouse, "load", str(landing))
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"read {rows:,}, loaded {rows:,}, quarantined 0" in rerun.stdout
+    assert (landing / "processed" / day.name).exists()
+
+    out = optlake(
+        warehouse, "query",
+        "select count(*) as n, count(distinct symbol, ts_recv_ns) as k, count(distinct load_id) as loads "
+        "from trading_db.bronze_options_chain",
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[2].split("|") == [f"{rows:>7} ", f" {rows:>7} ", "     1"]
+
+
+def test_query_and_summary_answer_on_a_loaded_warehouse(tmp_path: Path, fixture_csv: Path) -> None:
+    warehouse, landing = tmp_path / "warehouse", tmp_path / "landing"
+    landing.mkdir()
+    (landing / fixture_csv.name).write_bytes(fixture_csv.read_bytes())
+    assert optlake(warehouse, "load", str(landing)).returncode == 0
+    out = optlake(
+        warehouse, "query",
+        "select trade_date, count(*) from trading_db.bronze_options_chain group by trade_date",
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[2] == "2025-01-28 |        9"
+    bad = optlake(warehouse, "query", "select * from trading_db.no_such_table")
+    assert bad.returncode != 0 and "no_such_table" in bad.stderr
+
+
+def test_missing_landing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    out = optlake(tmp_path / "warehouse", "load", str(tmp_path / "nowhere"))
+    assert out.returncode == 2
+    assert f"error: landing folder {tmp_path / 'nowhere'} does not exist" in out.stderr
