@@ -82,7 +82,7 @@ class LocalLanding:
         return str(target)
 
     def close(self) -> None:
-        pass
+        """Nothing to clean up: files are read where they are."""
 
 
 class S3Landing:
