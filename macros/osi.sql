@@ -1,0 +1,48 @@
+{#
+  OCC/OSI option symbols, 21 characters: root padded to 6, expiry yymmdd, C/P, strike x 1000 in
+  8 digits. 'SPXW  250331P05600000' = SPXW, 2025-03-31, PUT, 5600.000.
+  Each macro returns a SQL expression; the default__ versions are Spark SQL. Other engines add
+  their own <adapter>__ versions; models only call the dispatching names.
+#}
+
+{% macro osi_is_valid(symbol) %}
+  {{ return(adapter.dispatch('osi_is_valid')(symbol)) }}
+{% endmacro %}
+
+{% macro default__osi_is_valid(symbol) -%}
+  coalesce({{ symbol }} rlike '^[A-Z0-9][A-Z0-9 ]{5}[0-9]{6}[CP][0-9]{8}$'
+    and rtrim(substr({{ symbol }}, 1, 6)) not like '% %'
+    and to_date(substr({{ symbol }}, 7, 6), 'yyMMdd') is not null, false)
+{%- endmacro %}
+
+{% macro osi_root(symbol) %}
+  {{ return(adapter.dispatch('osi_root')(symbol)) }}
+{% endmacro %}
+
+{% macro default__osi_root(symbol) -%}
+  rtrim(substr({{ symbol }}, 1, 6))
+{%- endmacro %}
+
+{% macro osi_expiry(symbol) %}
+  {{ return(adapter.dispatch('osi_expiry')(symbol)) }}
+{% endmacro %}
+
+{% macro default__osi_expiry(symbol) -%}
+  to_date(substr({{ symbol }}, 7, 6), 'yyMMdd')
+{%- endmacro %}
+
+{% macro osi_option_type(symbol) %}
+  {{ return(adapter.dispatch('osi_option_type')(symbol)) }}
+{% endmacro %}
+
+{% macro default__osi_option_type(symbol) -%}
+  case substr({{ symbol }}, 13, 1) when 'C' then 'CALL' when 'P' then 'PUT' end
+{%- endmacro %}
+
+{% macro osi_strike(symbol) %}
+  {{ return(adapter.dispatch('osi_strike')(symbol)) }}
+{% endmacro %}
+
+{% macro default__osi_strike(symbol) -%}
+  cast(cast(substr({{ symbol }}, 14, 8) as decimal(8, 0)) / 1000 as decimal(11, 3))
+{%- endmacro %}
