@@ -99,33 +99,22 @@ def create_table_sql(
     )
 
 
+#: (table, columns, partition columns, properties, comment) of every Bronze table.
+TABLES: tuple[tuple[str, tuple[tuple[str, str, str], ...], tuple[str, ...], dict[str, str], str], ...] = (
+    (
+        BRONZE_TABLE,
+        BRONZE_COLUMNS,
+        ("trade_date", "file_name"),
+        BRONZE_PROPERTIES,
+        "OPRA CBBO-1m quotes, one row per CSV line, schema preserved",
+    ),
+    (QUARANTINE_TABLE, QUARANTINE_COLUMNS, (), SMALL_TABLE_PROPERTIES, "CSV lines that could not be loaded, with the reason"),
+    (AUDIT_TABLE, AUDIT_COLUMNS, (), SMALL_TABLE_PROPERTIES, "One row per file per load: counts, status, error, duration"),
+)
+
+
 def ensure_tables(spark: "SparkSession", schema: str) -> None:
     """Create the schema and the three Bronze tables when they do not exist."""
     spark.sql(f"create database if not exists {schema}")
-    spark.sql(
-        create_table_sql(
-            f"{schema}.{BRONZE_TABLE}",
-            BRONZE_COLUMNS,
-            ("trade_date", "file_name"),
-            BRONZE_PROPERTIES,
-            "OPRA CBBO-1m quotes, one row per CSV line, schema preserved",
-        )
-    )
-    spark.sql(
-        create_table_sql(
-            f"{schema}.{QUARANTINE_TABLE}",
-            QUARANTINE_COLUMNS,
-            (),
-            SMALL_TABLE_PROPERTIES,
-            "CSV lines that could not be loaded, with the reason",
-        )
-    )
-    spark.sql(
-        create_table_sql(
-            f"{schema}.{AUDIT_TABLE}",
-            AUDIT_COLUMNS,
-            (),
-            SMALL_TABLE_PROPERTIES,
-            "One row per file per load: counts, status, error, duration",
-        )
-    )
+    for name, columns, partitioned_by, properties, comment in TABLES:
+        spark.sql(create_table_sql(f"{schema}.{name}", columns, partitioned_by, properties, comment))

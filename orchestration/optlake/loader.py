@@ -264,12 +264,12 @@ def _write_quarantine(
 
     table = f"{schema}.{bt.QUARANTINE_TABLE}"
     spark.sql(f"delete from {table} where file_name in ({_sql_list(names)})")
+    by_file: dict[str, list[BadRow]] = {}
+    for b in bad_rows:
+        by_file.setdefault(b.file_name, []).append(b)
     rows = []
     counts: dict[str, int] = {}
-    for name in names:
-        mine = [b for b in bad_rows if b.file_name == name]
-        if not mine:
-            continue
+    for name, mine in by_file.items():
         counts[name] = len(mine)
         numbers = locate_lines(Path(local_by_name[name]), [b.raw_line for b in mine], name)
         trade_date = cbbo.trade_date_from_name(name)
