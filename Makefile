@@ -21,10 +21,13 @@ help:
 	@echo "make test   - install and run the whole test suite"
 	@echo "make clean  - remove the warehouse, demo data and dbt artifacts (keeps .venv)"
 
-$(STAMP): pyproject.toml requirements.lock
+ADAPTER := adapters/dbt-oss-spark
+
+$(STAMP): pyproject.toml requirements.lock $(ADAPTER)/pyproject.toml
 	@command -v java >/dev/null || { echo "Java 17 is required (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	python3 -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e ".[dev]"
+	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock \
+		--config-settings editable_mode=compat -e ".[dev]" -e $(ADAPTER)
 	$(BIN)/python -m optlake.jars
 	touch $@
 

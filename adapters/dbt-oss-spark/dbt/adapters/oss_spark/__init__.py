@@ -1,0 +1,18 @@
+"""dbt adapter `oss_spark`: dbt-spark, plus Python models run in the dbt process's own Spark session.
+
+Select it with `type: oss_spark` in profiles.yml; every dbt-spark setting keeps its meaning. Macros
+dispatch to `oss_spark__*` first and fall back to dbt-spark's `spark__*` versions.
+"""
+
+from dbt.adapters.base import AdapterPlugin
+
+from dbt.adapters.oss_spark.connections import OssSparkConnectionManager, OssSparkCredentials  # noqa: F401
+from dbt.adapters.oss_spark.impl import OssSparkAdapter
+from dbt.include import oss_spark
+
+Plugin = AdapterPlugin(
+    adapter=OssSparkAdapter,  # type: ignore[arg-type]
+    credentials=OssSparkCredentials,
+    include_path=oss_spark.PACKAGE_PATH,
+    dependencies=["spark"],
+)

@@ -1,0 +1,54 @@
+{#
+  Which trading days an incremental Silver model must (re)process.
+
+  A day's version is the newest Bronze `ingested_at` among its rows; a Bronze reload of a file gives
+  the day a newer version. A Silver-side table records, per row, the version it was built from
+  (`bronze_ingested_at`). A day is pending when Bronze has a newer version than every table in
+  `done_relations` holds for it, or when none of them holds the day yet.
+
+  Returns a list of 'yyyy-mm-dd' strings (empty at parse time and when nothing is pending).
+#}
+{% macro pending_trade_days(bronze_relation, done_relations) %}
+  {%- if not execute -%}{{ return([]) }}{%- endif -%}
+  {%- set done_relations = done_relations | reject('none') | list -%}
+  {%- set query -%}
+    with bronze_versions as (
+      select trade_date, max(ingested_at) as version
+      from {{ bronze_relation }}
+      group by trade_date
+    ),
+    {% if done_relations %}
+    done_versions as (
+      select trade_date, max(bronze_ingested_at) as version
+      from (
+        {%- for relation in done_relations %}
+        select trade_date, bronze_ingested_at from {{ relation }}
+        {%- if not loop.last %} union all{% endif %}
+        {%- endfor %}
+      ) as done
+      group by trade_date
+    ),
+    {% else %}
+    done_versions as (
+      select cast(null as date) as trade_date, cast(null as timestamp) as version
+    ),
+    {% endif %}
+    final as (
+      select cast(bronze_versions.trade_date as string) as trade_date
+      from bronze_versions
+      left join done_versions on bronze_versions.trade_date = done_versions.trade_date
+      where done_versions.version is null or bronze_versions.version > done_versions.version
+    )
+    select * from final order by trade_date
+  {%- endset -%}
+  {{ return(run_query(query).columns[0].values() | list) }}
+{% endmacro %}
+
+{# `column in (date literals)`, or a predicate that is false when there are no days. #}
+{% macro trade_days_filter(column, days) -%}
+  {%- if days -%}
+    {{ column }} in ({% for day in days %}date'{{ day }}'{{ ", " if not loop.last }}{% endfor %})
+  {%- else -%}
+    1 = 0
+  {%- endif -%}
+{%- endmacro %}
