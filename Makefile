@@ -17,7 +17,7 @@ DEMO_START ?= 2025-01-27
 .PHONY: env demo test clean help
 
 help:
-	@echo "make demo   - install, generate $(DEMO_DAYS) sample days, load Bronze, build dbt, print what was built"
+	@echo "make demo   - install, generate $(DEMO_DAYS) sample days, load Bronze, build Silver + Gold, print the tables and signals"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make clean  - remove the warehouse, demo data and dbt artifacts (keeps .venv)"
 
@@ -37,6 +37,7 @@ demo: env
 	$(BIN)/optlake generate --days $(DEMO_DAYS) --rows-per-day $(DEMO_ROWS) --start $(DEMO_START) --out demo/landing
 	$(BIN)/optlake load demo/landing --reprocess
 	$(BIN)/dbt build --project-dir . --target local
+	$(BIN)/dbt docs generate --project-dir . --target local --quiet
 	$(BIN)/optlake summary
 
 test: env
