@@ -44,3 +44,40 @@ def schema(spark) -> str:
     name = f"t{next(_schema_counter)}_{os.getpid()}"
     spark.sql(f"create database if not exists {name}")
     return name
+
+
+class Dbt:
+    """Runs dbt in this process (dbtRunner), on the test session's Spark and warehouse.
+
+    dbt-spark's `session` method and the oss_spark Python submission both call
+    `SparkSession.builder...getOrCreate()`, which returns the session the tests already started, so
+    no dbt invocation pays for a JVM start. Each call chooses the schema dbt builds into.
+    """
+
+    def __init__(self, settings: Settings, target_path: Path) -> None:
+        self.settings = settings
+        self.target_path = target_path
+
+    def __call__(self, schema: str, *args: str, project_dir: Path = PROJECT_DIR, expect_success: bool = True):
+        from dbt.cli.main import dbtRunner
+
+        env = {**Settings(project_dir, self.settings.warehouse, schema, "local").dbt_env(), "DBT_PROFILES_DIR": str(PROJECT_DIR)}
+        saved = {key: os.environ.get(key) for key in env}
+        os.environ.update(env)
+        try:
+            paths = ["--project-dir", str(project_dir), "--target-path", str(self.target_path / project_dir.name)]
+            result = dbtRunner().invoke([*args, *paths, "--log-path", str(self.target_path), "--quiet"])
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        if expect_success:
+            assert result.success, f"dbt {' '.join(args)} failed: {result.exception or result.result}"
+        return result
+
+
+@pytest.fixture(scope="session")
+def dbt(spark, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Dbt:
+    return Dbt(settings, tmp_path_factory.mktemp("dbt"))

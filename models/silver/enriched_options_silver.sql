@@ -10,7 +10,8 @@
     )
 }}
 
-{%- set pending_days = pending_trade_days(source('bronze', 'bronze_options_chain'), [this]) if is_incremental() else [] %}
+{%- set bronze = source('bronze', 'bronze_options_chain') -%}
+{%- set pending_days = pending_trade_days(bronze, [this]) if is_incremental() else [] %}
 
 with
 

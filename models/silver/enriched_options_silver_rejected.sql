@@ -12,7 +12,8 @@
 }}
 
 {%- set silver = adapter.get_relation(this.database, this.schema, 'enriched_options_silver') -%}
-{%- set pending_days = pending_trade_days(source('bronze', 'bronze_options_chain'), [this, silver]) if is_incremental() else [] %}
+{%- set bronze = source('bronze', 'bronze_options_chain') -%}
+{%- set pending_days = pending_trade_days(bronze, [this, silver]) if is_incremental() else [] %}
 
 with
 

@@ -21,10 +21,10 @@ validated as (
 parsed as (
     select
         validated.*,
-        case when is_valid_symbol then {{ osi_root('symbol') }} end as root,
-        case when is_valid_symbol then {{ osi_expiry('symbol') }} end as expiry_date,
-        case when is_valid_symbol then {{ osi_option_type('symbol') }} end as option_type,
-        case when is_valid_symbol then {{ osi_strike('symbol') }} end as strike_price
+        case when validated.is_valid_symbol then {{ osi_root('validated.symbol') }} end as root,
+        case when validated.is_valid_symbol then {{ osi_expiry('validated.symbol') }} end as expiry_date,
+        case when validated.is_valid_symbol then {{ osi_option_type('validated.symbol') }} end as option_type,
+        case when validated.is_valid_symbol then {{ osi_strike('validated.symbol') }} end as strike_price
     from validated
 ),
 
