@@ -14,11 +14,12 @@ DEMO_DAYS ?= 3
 DEMO_ROWS ?= 50000
 DEMO_START ?= 2025-01-27
 
-.PHONY: env demo test clean help
+.PHONY: env demo test lint clean help
 
 help:
 	@echo "make demo   - install, generate $(DEMO_DAYS) sample days, load Bronze, build Silver + Gold, print the tables and signals"
 	@echo "make test   - install and run the whole test suite"
+	@echo "make lint   - sqlfluff lint of the dbt SQL (sparksql dialect, dbt templater)"
 	@echo "make clean  - remove the warehouse, demo data and dbt artifacts (keeps .venv)"
 
 ADAPTER := adapters/dbt-oss-spark
@@ -42,6 +43,9 @@ demo: env
 
 test: env
 	$(BIN)/python -m pytest
+
+lint: env
+	$(BIN)/sqlfluff lint models tests/dbt
 
 clean:
 	rm -rf warehouse demo target logs spark-warehouse derby.log
