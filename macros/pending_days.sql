@@ -52,3 +52,22 @@
     1 = 0
   {%- endif -%}
 {%- endmacro %}
+
+{#
+  Pre-hook of the incremental Silver models: delete the days this table holds that Bronze no
+  longer has (a reload that quarantined every row of a day's file). insert_overwrite only replaces
+  the partitions a run writes, so without this those rows would stay. Renders nothing when no
+  day has gone, on full builds and at parse time.
+#}
+{% macro delete_days_gone_from_bronze(bronze_relation) %}
+  {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
+  {%- set query -%}
+    select distinct cast(trade_date as string) as trade_date from {{ this }}
+    where trade_date not in (select distinct trade_date from {{ bronze_relation }})
+  {%- endset -%}
+  {%- set days = run_query(query).columns[0].values() | list -%}
+  {%- if days -%}
+    {{ return('delete from ' ~ this ~ ' where ' ~ trade_days_filter('trade_date', days)) }}
+  {%- endif -%}
+  {{ return('') }}
+{% endmacro %}

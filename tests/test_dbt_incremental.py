@@ -2,7 +2,8 @@
 
 One scenario, in order: build day 1; load day 2 and build (only day 2's partition is written);
 build again with nothing new (Silver commits nothing, Gold content unchanged); reload day 1 and
-build (only day 1's partition is replaced).
+build (only day 1's partition is replaced); reload day 2 as a file whose every line is bad (its
+rows leave Bronze, so they leave Silver too).
 """
 
 from __future__ import annotations
@@ -144,4 +145,15 @@ def test_a_reloaded_day_replaces_only_its_partition(spark, dbt, days, rebuilt_un
     assert files_of(spark, SILVER, DAY2) == day2_files, "day 2's data files untouched"
     loads = spark.sql(f"select distinct bronze_load_id from {SILVER} where trade_date = date'{DAY1}'").collect()
     assert [r[0] for r in loads] == [new_load]
+    assert_reconciled(spark)
+
+
+def test_a_day_that_leaves_bronze_leaves_silver(spark, dbt, tmp_path, rebuilt_unchanged):
+    # Reloading day 2's file with only a truncated line quarantines it: Bronze has no day 2 left.
+    (tmp_path / cbbo.file_name(DAY2)).write_text(f"{cbbo.HEADER}\n2025-01-28T14:31:00.0000\n")
+    load_day(spark, tmp_path)
+    assert DAY2 not in per_day(spark, f"{SCHEMA}.bronze_options_chain")
+    dbt(SCHEMA, "build")
+    assert DAY2 not in per_day(spark, SILVER)
+    assert DAY2 not in per_day(spark, REJECTED)
     assert_reconciled(spark)

@@ -7,6 +7,7 @@
         materialized='incremental',
         incremental_strategy='insert_overwrite',
         partition_by=['trade_date'],
+        pre_hook="{{ delete_days_gone_from_bronze(source('bronze', 'bronze_options_chain')) }}",
     )
 }}
 
