@@ -14,12 +14,14 @@ DEMO_DAYS ?= 3
 DEMO_ROWS ?= 50000
 DEMO_START ?= 2025-01-27
 
-.PHONY: env demo test lint clean help
+.PHONY: env demo test lint bench bench-quick clean help
 
 help:
 	@echo "make demo   - install, generate $(DEMO_DAYS) sample days, load Bronze, build Silver + Gold, print the tables and signals"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make lint   - sqlfluff lint of the dbt SQL (sparksql dialect, dbt templater)"
+	@echo "make bench  - benchmark: 10M-row day, 20 days of history; ours vs DuckDB vs the old pipeline (~40 min)"
+	@echo "make bench-quick - the same harness on small sizes (a few minutes)"
 	@echo "make clean  - remove the warehouse, demo data and dbt artifacts (keeps .venv)"
 
 ADAPTER := adapters/dbt-oss-spark
@@ -46,6 +48,12 @@ test: env
 
 lint: env
 	$(BIN)/sqlfluff lint models tests/dbt
+
+bench: env
+	$(BIN)/python benchmarks/bench.py
+
+bench-quick: env
+	$(BIN)/python benchmarks/bench.py --quick --out benchmarks/results/quick.json
 
 clean:
 	rm -rf warehouse demo target logs spark-warehouse derby.log

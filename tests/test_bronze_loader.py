@@ -228,3 +228,34 @@ def test_bronze_table_layout_and_properties(spark, schema: str, tmp_path: Path, 
     assert int(props["write.target-file-size-bytes"]) == 256 * 1024 * 1024
     spec = spark.sql(f"select partition from {schema}.bronze_options_chain.partitions").schema["partition"]
     assert spec.dataType.fieldNames() == ["trade_date", "file_name"]
+
+
+def test_arrow_and_spark_engines_load_identical_rows(spark, tmp_path: Path, fixture_csv: Path) -> None:
+    from optlake.generator import generate
+
+    generate(tmp_path / "gen", days=1, rows_per_day=20_000, start=dt.date(2025, 1, 30), progress=lambda *_: None)
+    tables = {}
+    for engine in ("arrow", "spark"):
+        landing = tmp_path / engine
+        landing.mkdir()
+        shutil.copy(fixture_csv, landing)
+        shutil.copy(next((tmp_path / "gen").glob("*.csv")), landing)
+        schema = f"engine_{engine}"
+        spark.sql(f"create database if not exists {schema}")
+        said: list[str] = []
+        report = load(spark, LocalLanding(landing), schema, say=said.append, engine=engine)
+        assert report.rows_loaded == 20_009 and report.rows_quarantined == 0
+        assert any("with Arrow" in line for line in said) == (engine == "arrow")
+        tables[engine] = spark.table(f"{schema}.bronze_options_chain").drop("load_id", "ingested_at")
+    assert tables["arrow"].schema == tables["spark"].schema
+    assert tables["arrow"].exceptAll(tables["spark"]).count() == 0
+    assert tables["spark"].exceptAll(tables["arrow"]).count() == 0
+
+
+def test_a_file_with_a_bad_line_falls_back_to_spark_and_is_quarantined(spark, schema: str, tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "opra-pillar-20250129.cbbo-1m.csv").write_text(f"{cbbo.HEADER}\n{GOOD}\n{GOOD.replace('1.100000000', '1.1x')}\n")
+    report, said = run_load(spark, landing, schema)
+    assert any("loading it with Spark" in line for line in said)
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (2, 1, 1)

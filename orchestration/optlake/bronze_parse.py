@@ -11,6 +11,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
+from optlake import bronze_rules as rules
 from optlake import cbbo
 
 CORRUPT = "_corrupt_record"
@@ -18,26 +19,6 @@ CORRUPT = "_corrupt_record"
 RAW_SCHEMA = StructType(
     [StructField(c, StringType(), True) for c in cbbo.COLUMNS] + [StructField(CORRUPT, StringType(), True)]
 )
-
-TS_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$"
-PRICE_PATTERN = r"^-?\d{1,10}(\.\d{1,9})?$"
-UINT_PATTERN = r"^\d{1,18}$"
-
-#: Integer column -> (Spark type, largest value it holds).
-INTEGER_TYPES: dict[str, tuple[str, int]] = {
-    "rtype": ("int", 2**31 - 1),
-    "publisher_id": ("int", 2**31 - 1),
-    "instrument_id": ("bigint", 2**63 - 1),
-    "size": ("bigint", 2**63 - 1),
-    "flags": ("int", 2**31 - 1),
-    "bid_sz_00": ("bigint", 2**63 - 1),
-    "ask_sz_00": ("bigint", 2**63 - 1),
-    "bid_pb_00": ("int", 2**31 - 1),
-    "ask_pb_00": ("int", 2**31 - 1),
-}
-#: Columns that may not be empty.
-REQUIRED = ("ts_recv", "rtype", "publisher_id", "instrument_id", "symbol")
-
 
 def _quoted(col: str) -> Column:
     return F.concat(F.lit("'"), F.substring(F.col(col), 1, 60), F.lit("'"))
@@ -52,24 +33,24 @@ def reject_reason() -> Column:
             F.concat(F.lit(f"wrong column count: expected {len(cbbo.COLUMNS)}, found "), n_fields.cast("string")),
         )
     ]
-    checks += [F.when(F.col(c).isNull(), F.lit(f"missing {c}")) for c in REQUIRED]
+    checks += [F.when(F.col(c).isNull(), F.lit(f"missing {c}")) for c in rules.REQUIRED]
     for c in cbbo.TIMESTAMP_COLUMNS:
         checks.append(
             F.when(
-                F.col(c).isNotNull() & ~F.col(c).rlike(TS_PATTERN),
+                F.col(c).isNotNull() & ~F.col(c).rlike(rules.TS_PATTERN),
                 F.concat(F.lit(f"unparseable timestamp {c}: "), _quoted(c)),
             )
         )
     for c in cbbo.PRICE_COLUMNS:
         checks.append(
             F.when(
-                F.col(c).isNotNull() & ~F.col(c).rlike(PRICE_PATTERN),
+                F.col(c).isNotNull() & ~F.col(c).rlike(rules.PRICE_PATTERN),
                 F.concat(F.lit(f"non-numeric {c}: "), _quoted(c)),
             )
         )
-    for c, (_, largest) in INTEGER_TYPES.items():
+    for c, (_, largest) in rules.INTEGER_TYPES.items():
         bad = F.col(c).isNotNull() & (
-            ~F.col(c).rlike(UINT_PATTERN) | (F.col(c).cast("decimal(20,0)") > F.lit(largest))
+            ~F.col(c).rlike(rules.UINT_PATTERN) | (F.col(c).cast("decimal(20,0)") > F.lit(largest))
         )
         checks.append(F.when(bad, F.concat(F.lit(f"not a non-negative integer in range {c}: "), _quoted(c))))
     return F.coalesce(*checks)
@@ -102,8 +83,8 @@ def typed_columns() -> list[Column]:
             out.append(epoch_ns(c).alias(f"{c}_ns"))
         elif c in cbbo.PRICE_COLUMNS:
             out.append(F.col(c).cast("decimal(19,9)").alias(c))
-        elif c in INTEGER_TYPES:
-            out.append(F.col(c).cast(INTEGER_TYPES[c][0]).alias(c))
+        elif c in rules.INTEGER_TYPES:
+            out.append(F.col(c).cast(rules.INTEGER_TYPES[c][0]).alias(c))
         else:
             out.append(F.col(c))
     return out

@@ -42,7 +42,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     landing = open_landing(args.location)
     try:
         spark = get_spark(settings, "optlake-load")
-        report = load(spark, landing, settings.schema, reprocess=args.reprocess)
+        report = load(spark, landing, settings.schema, reprocess=args.reprocess, engine=args.engine)
     except LoadError as exc:
         print(f"error: counts do not reconcile: {exc}", file=sys.stderr)
         return 2
@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("location", help="landing folder or s3://bucket/prefix")
     ld.add_argument("--reprocess", action="store_true", help="also reload files already in processed/")
     ld.add_argument("--strict", action="store_true", help="exit 1 when any file was rejected")
+    ld.add_argument(
+        "--engine", choices=("auto", "arrow", "spark"), default="auto",
+        help="CSV parser: arrow (clean files parsed in this process, files with bad lines by Spark), "
+        "spark (every file by Spark), auto (default: arrow on a local Spark, spark on a cluster)",
+    )
     ld.set_defaults(func=cmd_load)
 
     q = sub.add_parser("query", help="run Spark SQL on the local warehouse and print the result")

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import time
 import uuid
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator
 
@@ -81,8 +82,14 @@ def load(
     schema: str,
     reprocess: bool = False,
     say: Say = print,
+    engine: str = "auto",
 ) -> LoadReport:
-    """Load every pending file (and processed ones too with ``reprocess``) of ``landing``."""
+    """Load every pending file (and processed ones too with ``reprocess``) of ``landing``.
+
+    ``engine``: "spark" parses every file with Spark; "arrow" parses clean files with Arrow in this
+    process and leaves files with bad lines to Spark (bronze_arrow); "auto" is arrow when Spark
+    runs locally (local[...] master) and spark on a cluster.
+    """
     started = time.monotonic()
     report = LoadReport(uuid.uuid4().hex, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     bt.ensure_tables(spark, schema)
@@ -107,7 +114,8 @@ def load(
             accepted.append((f, str(local)))
 
     if accepted:
-        report.results += _load_accepted(spark, schema, accepted, report, say)
+        use_arrow = resolve_engine(engine, spark.sparkContext.master) == "arrow"
+        report.results += _load_accepted(spark, schema, accepted, report, say, use_arrow)
 
     _write_audit(spark, schema, report)
     for r in report.results:
@@ -124,22 +132,89 @@ def load(
     return report
 
 
+ENGINES = ("auto", "arrow", "spark")
+
+
+def resolve_engine(engine: str, master: str) -> str:
+    """The parse engine to use: "auto" means Arrow on a local Spark, Spark on a cluster."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    if engine == "auto":
+        return "arrow" if master.startswith("local") else "spark"
+    return engine
+
+
 def _load_accepted(
     spark: "SparkSession",
     schema: str,
     accepted: list[tuple[LandingFile, str]],
     report: LoadReport,
     say: Say,
+    use_arrow: bool,
 ) -> list[FileResult]:
+    t0 = time.monotonic()
+    names = [f.name for f, _ in accepted]
+    local_by_name = {f.name: path for f, path in accepted}
+    rows_read: dict[str, int] = {}
+    bad_rows: list[BadRow] = []
+    if use_arrow:
+        from optlake import bronze_arrow
+
+        say(f"  parsing {len(accepted)} file(s) with Arrow")
+        column_types = {name: type_ for name, type_, _ in bt.BRONZE_COLUMNS}
+        rows_read = bronze_arrow.load_files(
+            spark, f"{schema}.{bt.BRONZE_TABLE}", [(f.name, Path(p)) for f, p in accepted],
+            report.load_id, report.started_at, column_types, say,
+        )
+    rest = [(f, p) for f, p in accepted if f.name not in rows_read]
+    if rest:
+        spark_read, bad_rows = _load_with_spark(spark, schema, rest, report, say)
+        rows_read.update(spark_read)
+
+    loaded, stale = _rows_in_bronze(spark, schema, names, report.load_id)
+    if stale:  # files with no good row this time: their partitions still hold an earlier load's rows
+        spark.sql(
+            f"delete from {schema}.{bt.BRONZE_TABLE} where file_name in ({_sql_list(stale)}) "
+            f"and load_id <> '{report.load_id}'"
+        )
+    quarantined = _write_quarantine(spark, schema, names, bad_rows, local_by_name, report)
+    seconds = time.monotonic() - t0
+
+    results = []
+    for f, _ in accepted:
+        r = FileResult(
+            f,
+            cbbo.trade_date_from_name(f.name),
+            "loaded",
+            rows_read=rows_read[f.name],
+            rows_loaded=loaded.get(f.name, 0),
+            rows_quarantined=quarantined.get(f.name, 0),
+            seconds=seconds,
+        )
+        if r.rows_read != r.rows_loaded + r.rows_quarantined:
+            r.status = "unreconciled"
+            r.error = (
+                f"rows read {r.rows_read} != loaded {r.rows_loaded} + quarantined {r.rows_quarantined}"
+            )
+        results.append(r)
+    return results
+
+
+def _load_with_spark(
+    spark: "SparkSession",
+    schema: str,
+    accepted: list[tuple[LandingFile, str]],
+    report: LoadReport,
+    say: Say,
+) -> tuple[dict[str, int], list[BadRow]]:
+    """Parse, check and write the files in one Spark job; rows read per file and the bad rows."""
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
     from optlake import bronze_parse as bp
     from optlake.progress import SparkProgress
 
-    t0 = time.monotonic()
     names = [f.name for f, _ in accepted]
-    local_by_name = {f.name: path for f, path in accepted}
     total_mb = sum(f.size for f, _ in accepted) / 1e6
     say(f"  reading {len(accepted)} file(s), {total_mb:,.1f} MB, in one Spark job")
 
@@ -173,34 +248,7 @@ def _load_accepted(
     metrics = observation.get
     rows_read = {name: int(metrics[f"read_{i}"]) for i, name in enumerate(names)}
     bad_rows = [BadRow(**row) for row in json.loads(metrics["bad_rows"] or "[]")]
-
-    loaded, stale = _rows_in_bronze(spark, schema, names, report.load_id)
-    if stale:  # files with no good row this time: their partitions still hold an earlier load's rows
-        spark.sql(
-            f"delete from {schema}.{bt.BRONZE_TABLE} where file_name in ({_sql_list(stale)}) "
-            f"and load_id <> '{report.load_id}'"
-        )
-    quarantined = _write_quarantine(spark, schema, names, bad_rows, local_by_name, report)
-    seconds = time.monotonic() - t0
-
-    results = []
-    for f, _ in accepted:
-        r = FileResult(
-            f,
-            cbbo.trade_date_from_name(f.name),
-            "loaded",
-            rows_read=rows_read[f.name],
-            rows_loaded=loaded.get(f.name, 0),
-            rows_quarantined=quarantined.get(f.name, 0),
-            seconds=seconds,
-        )
-        if r.rows_read != r.rows_loaded + r.rows_quarantined:
-            r.status = "unreconciled"
-            r.error = (
-                f"rows read {r.rows_read} != loaded {r.rows_loaded} + quarantined {r.rows_quarantined}"
-            )
-        results.append(r)
-    return results
+    return rows_read, bad_rows
 
 
 @contextlib.contextmanager

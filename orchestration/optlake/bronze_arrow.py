@@ -1,0 +1,197 @@
+"""The single-machine fast path of the Bronze loader: Arrow parses, Iceberg commits.
+
+For a file whose every line is clean, Arrow reads the CSV (every column as text), applies the same
+checks as the Spark path (bronze_parse's patterns), converts the columns exactly as the Spark path
+does, and writes the file's Iceberg data file itself (Parquet, zstd, Iceberg field ids). One
+Iceberg ReplacePartitions commit then publishes the files of a load, replacing each file's
+(trade_date, file_name) partition atomically, as `overwritePartitions` does on the Spark path.
+
+A file with any bad line, or without a trade date in its name, is left to the Spark path, which
+quarantines bad lines with their line numbers and reasons. Spark (the JVM) is only used for the
+Iceberg table metadata and the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from optlake import bronze_rules as rules
+from optlake import cbbo
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+BLOCK_BYTES = 64 << 20
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "bigint": pa.int64(),
+    "int": pa.int32(),
+    "string": pa.string(),
+    "date": pa.date32(),
+    "decimal(19,9)": pa.decimal128(19, 9),
+}
+
+
+def read_batches(path: Path) -> pacsv.CSVStreamingReader:
+    """Stream the CSV as text columns; empty fields are nulls, as in Spark's CSV reader."""
+    return pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES, use_threads=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in cbbo.COLUMNS},
+            strings_can_be_null=True,
+            include_columns=list(cbbo.COLUMNS),
+        ),
+    )
+
+
+def all_clean(batch: pa.RecordBatch) -> bool:
+    """True when no line of the batch has a problem the Spark path would quarantine."""
+    ok = pa.scalar(True)
+    for c in rules.REQUIRED:
+        ok = pc.and_(ok, pc.is_valid(batch.column(c)))
+    patterns = {c: rules.TS_PATTERN for c in cbbo.TIMESTAMP_COLUMNS}
+    patterns |= {c: rules.PRICE_PATTERN for c in cbbo.PRICE_COLUMNS}
+    patterns |= {c: rules.UINT_PATTERN for c in rules.INTEGER_TYPES}
+    for c, pattern in patterns.items():
+        column = batch.column(c)
+        ok = pc.and_(ok, pc.or_kleene(pc.is_null(column), pc.match_substring_regex(column, pattern)))
+    if not pc.all(ok).as_py():
+        return False
+    for c, (_, largest) in rules.INTEGER_TYPES.items():
+        if largest < 2**63 - 1:
+            top = pc.max(pc.cast(batch.column(c), pa.int64())).as_py()
+            if top is not None and top > largest:
+                return False
+    # Epoch nanoseconds are floored to microseconds; the Arrow cast truncates, equal only from 1970.
+    first = pc.min(pc.cast(batch.column("ts_recv"), pa.timestamp("ns", tz="UTC"))).as_py()
+    return first is None or first.year >= 1970
+
+
+def typed_batch(batch: pa.RecordBatch, schema: pa.Schema, extra: dict[str, pa.Scalar]) -> pa.RecordBatch:
+    """The Bronze row layout of a clean batch: values converted as bronze_parse.typed_columns does."""
+    arrays = []
+    for field in schema:
+        name = field.name
+        if name in extra:
+            arrays.append(pa.repeat(extra[name], batch.num_rows))
+        elif name.endswith("_ns"):
+            ns = pc.cast(batch.column(name[:-3]), pa.timestamp("ns", tz="UTC"))
+            arrays.append(pc.cast(ns, pa.int64()))
+        elif name in cbbo.TIMESTAMP_COLUMNS:
+            ns = pc.cast(batch.column(name), pa.timestamp("ns", tz="UTC"))
+            arrays.append(pc.cast(ns, field.type, safe=False))
+        else:
+            arrays.append(pc.cast(batch.column(name), field.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def write_data_file(path: Path, out: Path, schema: pa.Schema, extra: dict[str, pa.Scalar]) -> int | None:
+    """Write one clean CSV as a Parquet data file; None (and no file) when a line needs Spark."""
+    rows = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+            for batch in read_batches(path):
+                if not all_clean(batch):
+                    raise _NeedsSpark
+                writer.write_batch(typed_batch(batch, schema, extra))
+                rows += batch.num_rows
+    except (_NeedsSpark, pa.ArrowInvalid):  # bad lines, wrong column counts: Spark reports them per line
+        out.unlink(missing_ok=True)
+        return None
+    return rows
+
+
+class _NeedsSpark(Exception):
+    """A line of the file fails a check: the file goes through the Spark path."""
+
+
+class IcebergTable:
+    """The few Iceberg Java API calls the fast path needs, through the Spark session's JVM."""
+
+    def __init__(self, spark: "SparkSession", name: str) -> None:
+        self._jvm = spark._jvm
+        self._table = self._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, name)
+
+    def arrow_schema(self, types: dict[str, str]) -> pa.Schema:
+        """The table's columns as an Arrow schema carrying Iceberg field ids."""
+        fields = []
+        for column in self._table.schema().columns():
+            name = column.name()
+            fields.append(
+                pa.field(name, ARROW_TYPES[types[name]], metadata={b"PARQUET:field_id": str(column.fieldId()).encode()})
+            )
+        return pa.schema(fields)
+
+    def data_dir(self) -> Path:
+        location = str(self._table.location())
+        if not location.startswith(("file:", "/")):
+            raise ValueError(f"the Arrow path writes local files only, the table is at {location}")
+        return Path(location.removeprefix("file:")) / "data"
+
+    def replace_partitions(self, files: list[tuple[Path, str]]) -> None:
+        """Commit the data files, replacing every partition they belong to, in one snapshot."""
+        jvm = self._jvm
+        iceberg = jvm.org.apache.iceberg
+        metrics_config = iceberg.MetricsConfig.forTable(self._table)
+        replace = self._table.newReplacePartitions()
+        for path, partition in files:
+            input_file = self._table.io().newInputFile(str(path))
+            metrics = iceberg.parquet.ParquetUtil.fileMetrics(input_file, metrics_config)
+            data_file = (
+                iceberg.DataFiles.builder(self._table.spec())
+                .withInputFile(input_file)
+                .withFormat(iceberg.FileFormat.PARQUET)
+                .withPartitionPath(partition)
+                .withMetrics(metrics)
+                .build()
+            )
+            replace.addFile(data_file)
+        replace.commit()
+
+
+def load_files(
+    spark: "SparkSession",
+    table_name: str,
+    files: list[tuple[str, Path]],
+    load_id: str,
+    ingested_at: dt.datetime,
+    column_types: dict[str, str],
+    say: Callable[[str], None],
+) -> dict[str, int]:
+    """Load the clean files of (name, local path); returns rows per file it committed."""
+    table = IcebergTable(spark, table_name)
+    schema = table.arrow_schema(column_types)
+    written: list[tuple[Path, str]] = []
+    rows: dict[str, int] = {}
+    for name, path in files:
+        trade_date = cbbo.trade_date_from_name(name)
+        if trade_date is None:
+            continue
+        partition = f"trade_date={trade_date.isoformat()}/file_name={name}"
+        out = table.data_dir() / partition / f"{load_id}-{uuid.uuid4().hex[:8]}.parquet"
+        extra = {
+            "file_name": pa.scalar(name),
+            "trade_date": pa.scalar(trade_date, pa.date32()),
+            "load_id": pa.scalar(load_id),
+            "ingested_at": pa.scalar(ingested_at.replace(tzinfo=dt.timezone.utc), pa.timestamp("us", tz="UTC")),
+        }
+        n = write_data_file(path, out, schema, extra)
+        if n is None:
+            say(f"  {name}: has lines to check one by one, loading it with Spark")
+            continue
+        say(f"  {name}: {n:,} rows parsed and written with Arrow")
+        written.append((out, partition))
+        rows[name] = n
+    if written:
+        table.replace_partitions(written)
+    return rows
