@@ -47,7 +47,7 @@ def schema(spark) -> str:
 
 
 class Dbt:
-    """Runs dbt in this process (dbtRunner), on the test session's Spark and warehouse.
+    """Runs dbt in this process (optlake.dbt_invoke), on the test session's Spark and warehouse.
 
     dbt-spark's `session` method and the oss_spark Python submission both call
     `SparkSession.builder...getOrCreate()`, which returns the session the tests already started, so
@@ -59,23 +59,13 @@ class Dbt:
         self.target_path = target_path
 
     def __call__(self, schema: str, *args: str, project_dir: Path = PROJECT_DIR, expect_success: bool = True):
-        from dbt.cli.main import dbtRunner
+        from optlake.dbt_invoke import invoke_dbt
 
-        env = {**Settings(project_dir, self.settings.warehouse, schema, "local").dbt_env(), "DBT_PROFILES_DIR": str(PROJECT_DIR)}
-        saved = {key: os.environ.get(key) for key in env}
-        os.environ.update(env)
-        try:
-            paths = ["--project-dir", str(project_dir), "--target-path", str(self.target_path / project_dir.name)]
-            result = dbtRunner().invoke([*args, *paths, "--log-path", str(self.target_path), "--quiet"])
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-        if expect_success:
-            assert result.success, f"dbt {' '.join(args)} failed: {result.exception or result.result}"
-        return result
+        settings = Settings(PROJECT_DIR, self.settings.warehouse, schema, "local")
+        return invoke_dbt(
+            settings, *args, "--quiet", project_dir=project_dir,
+            target_path=self.target_path / project_dir.name, check=expect_success,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -34,6 +34,27 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_daily(args: argparse.Namespace, settings: Settings) -> int:
+    from optlake.daily import daily
+    from optlake.dbt_invoke import DbtError
+    from optlake.landing import open_landing
+    from optlake.loader import LoadError
+    from optlake.spark_session import get_spark
+
+    landing = open_landing(args.location)
+    try:
+        daily(get_spark(settings, "optlake-daily"), settings, landing, reprocess=args.reprocess, engine=args.engine)
+    except LoadError as exc:
+        print(f"error: counts do not reconcile: {exc}", file=sys.stderr)
+        return 2
+    except DbtError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        landing.close()
+    return 0
+
+
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     from optlake.landing import open_landing
     from optlake.loader import LoadError, load
@@ -95,12 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("location", help="landing folder or s3://bucket/prefix")
     ld.add_argument("--reprocess", action="store_true", help="also reload files already in processed/")
     ld.add_argument("--strict", action="store_true", help="exit 1 when any file was rejected")
-    ld.add_argument(
-        "--engine", choices=("auto", "arrow", "spark"), default="auto",
-        help="CSV parser: arrow (clean files parsed in this process, files with bad lines by Spark), "
-        "spark (every file by Spark), auto (default: arrow on a local Spark, spark on a cluster)",
-    )
     ld.set_defaults(func=cmd_load)
+
+    dl = sub.add_parser("daily", help="the daily job in one process: load Bronze, run Silver and the active strategies")
+    dl.add_argument("location", help="landing folder or s3://bucket/prefix")
+    dl.add_argument("--reprocess", action="store_true", help="also reload files already in processed/")
+    dl.set_defaults(func=cmd_daily)
+    for p in (ld, dl):
+        p.add_argument(
+            "--engine", choices=("auto", "arrow", "spark"), default="auto",
+            help="CSV parser: arrow (clean files parsed in this process, files with bad lines by Spark), "
+            "spark (every file by Spark), auto (default: arrow on a local Spark, spark on a cluster)",
+        )
 
     q = sub.add_parser("query", help="run Spark SQL on the local warehouse and print the result")
     q.add_argument("sql")

@@ -1,0 +1,40 @@
+"""Run dbt in this process (dbtRunner, the API behind the `dbt` command).
+
+With the `local` target, dbt's `session` connection and the Python models reuse this process's
+Spark session, so a pipeline that loads Bronze and then runs dbt starts one JVM, not three.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from optlake.settings import Settings
+
+
+class DbtError(RuntimeError):
+    pass
+
+
+def invoke_dbt(settings: Settings, *args: str, project_dir: Path | None = None, target_path: Path | None = None, check: bool = True):
+    """Run `dbt ARGS` on the settings' warehouse and schema; returns dbt's result object."""
+    from dbt.cli.main import dbtRunner
+
+    project_dir = project_dir or settings.project_dir
+    env = {**settings.dbt_env(), "DBT_PROFILES_DIR": str(settings.project_dir)}
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    paths = ["--project-dir", str(project_dir)]
+    if target_path is not None:
+        paths += ["--target-path", str(target_path), "--log-path", str(target_path)]
+    try:
+        result = dbtRunner().invoke([*args, *paths])
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    if check and not result.success:
+        raise DbtError(f"dbt {' '.join(args)} failed: {result.exception or 'see the dbt output above'}")
+    return result
