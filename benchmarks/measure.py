@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SAMPLE_SECONDS = 0.1
+SAMPLE_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -23,26 +23,17 @@ class Measurement:
     output: str
 
 
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        tree.setdefault(ppid, []).append(int(entry.name))
-    return tree
-
-
 def _descendants(root: int) -> list[int]:
-    tree, found, todo = _children(), [], [root]
+    """The process and all its descendants, from the kernel's per-thread children lists."""
+    found, todo = [], [root]
     while todo:
         pid = todo.pop()
         found.append(pid)
-        todo += tree.get(pid, [])
+        try:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
     return found
 
 

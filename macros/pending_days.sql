@@ -13,16 +13,14 @@
   {%- set done_relations = done_relations | reject('none') | list -%}
   {%- set query -%}
     with bronze_versions as (
-      select trade_date, max(ingested_at) as version
-      from {{ bronze_relation }}
-      group by trade_date
+      {{ day_versions_sql(bronze_relation, 'ingested_at') }}
     ),
     {% if done_relations %}
     done_versions as (
-      select trade_date, max(bronze_ingested_at) as version
+      select trade_date, max(version) as version
       from (
         {%- for relation in done_relations %}
-        select trade_date, bronze_ingested_at from {{ relation }}
+        {{ day_versions_sql(relation, 'bronze_ingested_at') }}
         {%- if not loop.last %} union all{% endif %}
         {%- endfor %}
       ) as done
@@ -62,8 +60,10 @@
 {% macro delete_days_gone_from_bronze(bronze_relation) %}
   {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
   {%- set query -%}
-    select distinct cast(trade_date as string) as trade_date from {{ this }}
-    where trade_date not in (select distinct trade_date from {{ bronze_relation }})
+    with held as ({{ day_versions_sql(this, 'bronze_ingested_at') }}),
+    in_bronze as ({{ day_versions_sql(bronze_relation, 'ingested_at') }})
+    select cast(trade_date as string) as trade_date from held
+    where trade_date not in (select trade_date from in_bronze)
   {%- endset -%}
   {%- set days = run_query(query).columns[0].values() | list -%}
   {%- if days -%}
@@ -71,3 +71,24 @@
   {%- endif -%}
   {{ return('') }}
 {% endmacro %}
+
+{#
+  (trade_date, version) of a table: the newest value of a timestamp column per trading day.
+  On Spark the tables are Iceberg, and the answer comes from the `files` metadata table (each data
+  file's upper bound of the column), so no data file is read and the cost does not grow with the
+  rows of history. Other engines scan the column.
+#}
+{% macro day_versions_sql(relation, column) %}
+  {{ return(adapter.dispatch('day_versions_sql')(relation, column)) }}
+{% endmacro %}
+
+{% macro default__day_versions_sql(relation, column) -%}
+  select trade_date, max({{ column }}) as version from {{ relation }} group by trade_date
+{%- endmacro %}
+
+{% macro spark__day_versions_sql(relation, column) -%}
+  select partition.trade_date as trade_date, max(readable_metrics.{{ column }}.upper_bound) as version
+  from {{ relation }}.files
+  where content = 0
+  group by partition.trade_date
+{%- endmacro %}

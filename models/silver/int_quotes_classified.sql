@@ -56,7 +56,7 @@ final as (
         mid_price,
         spread,
         case
-            when mid_price > 0 then cast(spread / mid_price * 100 as double)
+            when mid_price > 0 then cast(spread as double) / cast(mid_price as double) * 100
         end as spread_pct,
         ts_recv,
         ts_recv_ns,

@@ -35,6 +35,9 @@ def daily(
     t0 = time.monotonic()
     load(spark, landing, settings.schema, reprocess=reprocess, say=say, engine=engine)
     seconds["bronze"] = time.monotonic() - t0
+    if not spark.catalog.tableExists(f"{settings.schema}.underlying_map"):
+        say("dbt seed (first run on this warehouse)")
+        invoke_dbt(settings, "seed", "--quiet")
     for name, args in DBT_STEPS:
         t0 = time.monotonic()
         say(f"dbt {' '.join(args)}")

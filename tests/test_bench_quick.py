@@ -1,0 +1,40 @@
+"""`make bench-quick`: the benchmark harness end to end on small sizes (correctness, no timings)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from optlake.settings import PROJECT_DIR
+
+
+def test_quick_benchmark_measures_every_path_and_writes_its_report(tmp_path: Path):
+    out = tmp_path / "result.json"
+    done = subprocess.run(
+        [sys.executable, "benchmarks/bench.py", "--quick", "--work", str(tmp_path / "work"), "--out", str(out)],
+        cwd=PROJECT_DIR, env=dict(os.environ), capture_output=True, text=True, timeout=1800,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    result = json.loads(out.read_text())
+
+    assert result["sizes"] == result["sizes"] | {"day_rows": 40_000, "history_days": 3, "history_rows": 10_000, "repeats": 1}
+    steps = result["steps"]
+    for history in (1, 3):
+        for name in ("daily_total", "bronze_step", "silver_step", "gold_step", "bronze_plus_silver"):
+            measured = steps[f"ours_{name}_history_{history}"]
+            assert measured["rows"] == 40_000 and measured["median_seconds"] > 0
+        assert steps[f"ours_daily_total_history_{history}"]["peak_rss_mb"] > 100  # the JVM is in the tree
+    # The old job rebuilds Silver from every day it has: 1 or 3 history days plus the new one.
+    assert steps["old_bronze_plus_silver_history_1"]["silver_rows_rebuilt"] == 10_000 + 40_000
+    assert steps["old_bronze_plus_silver_history_3"]["silver_rows_rebuilt"] == 3 * 10_000 + 40_000
+    assert steps["duckdb_csv_to_parquet"]["median_seconds"] > 0
+    assert set(result["ratios"]) == {
+        "ours_vs_duckdb", "old_vs_ours_history_many", "ours_growth_history_many_vs_1", "old_growth_history_many_vs_1",
+    }
+    assert set(result["targets_met"]) == {
+        "ours_within_6x_of_duckdb", "at_least_3x_faster_than_old", "flat_within_1_15x", "peak_memory_within_6_gb",
+    }
+    assert "| ours_vs_duckdb |" in done.stdout and result["machine"]["cpus"] >= 1

@@ -1,0 +1,30 @@
+"""`optlake daily` in one process: Bronze, Silver and the active strategies for a new day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from optlake.daily import daily
+from optlake.generator import generate
+from optlake.landing import LocalLanding
+from optlake.settings import PROJECT_DIR, Settings
+
+
+def test_daily_loads_and_builds_every_layer(spark, settings, tmp_path):
+    schema = "daily_job"
+    spark.sql(f"create database if not exists {schema}")
+    day = dt.date(2025, 2, 3)
+    generate(tmp_path, days=1, rows_per_day=5_000, start=day, progress=lambda *_: None)
+    here = Settings(PROJECT_DIR, settings.warehouse, schema, "local")
+    said: list[str] = []
+    seconds = daily(spark, here, LocalLanding(tmp_path), say=said.append)
+
+    assert set(seconds) == {"bronze", "silver", "gold"} and all(s > 0 for s in seconds.values())
+    count = lambda table: spark.sql(f"select count(*) from {schema}.{table} where trade_date = date'{day}'").collect()[0][0]
+    assert count("bronze_options_chain") == count("enriched_options_silver") == 5_000
+    assert count("gold_laymanspystrategy") == spark.sql(
+        f"select count(*) from {schema}.enriched_options_silver where underlying = 'SPY'"
+    ).collect()[0][0] > 0
+    assert count("gold_ironcondorstrategy") > 0
+    assert said[-1].startswith("daily: bronze ")
+    assert "dbt seed (first run on this warehouse)" in said
