@@ -73,6 +73,11 @@ def test_query_and_summary_answer_on_a_loaded_warehouse(tmp_path: Path, fixture_
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[2] == "2025-01-28 |        9"
+    query_file = tmp_path / "by_symbol.sql"
+    query_file.write_text("-- a commented query file\nselect count(distinct symbol) as symbols\nfrom trading_db.bronze_options_chain\n")
+    from_file = optlake(warehouse, "query", str(query_file))
+    assert from_file.returncode == 0, from_file.stderr
+    assert from_file.stdout.splitlines()[2].strip() == "9"
     bad = optlake(warehouse, "query", "select * from trading_db.no_such_table")
     assert bad.returncode != 0 and "no_such_table" in bad.stderr
 

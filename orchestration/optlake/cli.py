@@ -78,9 +78,11 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 
     from pyspark.errors import AnalysisException, ParseException
 
+    source = Path(args.sql)
+    sql = source.read_text() if args.sql.endswith(".sql") and source.is_file() else args.sql
     spark = get_spark(settings, "optlake-query")
     try:
-        print(run_query(spark, args.sql, limit=args.limit))
+        print(run_query(spark, sql, limit=args.limit))
     except (AnalysisException, ParseException) as exc:
         print(f"error: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
         return 2
@@ -130,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     q = sub.add_parser("query", help="run Spark SQL on the local warehouse and print the result")
-    q.add_argument("sql")
+    q.add_argument("sql", help="SQL text, or the path of a .sql file (e.g. a compiled analysis in target/compiled)")
     q.add_argument("--limit", type=_positive, default=1000, help="rows to print at most (default 1000)")
     q.set_defaults(func=cmd_query)
 
