@@ -42,8 +42,8 @@ def _hwm_bytes(pid: int) -> int:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    except OSError:  # the process has exited between listing and reading
+        return 0
     return 0
 
 

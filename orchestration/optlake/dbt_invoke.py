@@ -13,7 +13,7 @@ from optlake.settings import Settings
 
 
 class DbtError(RuntimeError):
-    pass
+    """A dbt invocation did not succeed (dbt has already printed why)."""
 
 
 def invoke_dbt(settings: Settings, *args: str, project_dir: Path | None = None, target_path: Path | None = None, check: bool = True):
