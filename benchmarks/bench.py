@@ -29,7 +29,7 @@ import measure
 
 from optlake import cbbo
 from optlake.generator import generate
-from optlake.settings import PROJECT_DIR
+from optlake.settings import PROJECT_DIR, Settings
 from optlake.trading_calendar import trading_days
 
 BIN = Path(sys.executable).parent
@@ -82,14 +82,8 @@ class Warehouse:
     def __init__(self, path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
         self.path = path
-        self.env = {
-            **os.environ,
-            "OPTLAKE_PROJECT_DIR": str(PROJECT_DIR),
-            "OPTLAKE_WAREHOUSE": str(path),
-            "OPTLAKE_SCHEMA": "trading_db",
-            "DBT_PROFILES_DIR": str(PROJECT_DIR),
-            "PYSPARK_PYTHON": sys.executable,
-        }
+        settings = Settings(project_dir=PROJECT_DIR, warehouse=path, schema="trading_db", target="local")
+        self.env = {**os.environ, **settings.dbt_env(), "PYSPARK_PYTHON": sys.executable}
 
     def run(self, *cmd: str) -> measure.Measurement:
         return measure.run(list(cmd), self.env, PROJECT_DIR)

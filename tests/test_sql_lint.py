@@ -7,12 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from optlake.settings import PROJECT_DIR
+from optlake.settings import PROJECT_DIR, Settings
 
 
 def test_sqlfluff_lint_is_clean(tmp_path: Path):
     # Its own warehouse: the dbt templater opens a Spark connection of its own.
-    env = {**os.environ, "OPTLAKE_WAREHOUSE": str(tmp_path), "DBT_PROFILES_DIR": str(PROJECT_DIR), "OPTLAKE_PROJECT_DIR": str(PROJECT_DIR)}
+    env = {**os.environ, **Settings(PROJECT_DIR, tmp_path, "trading_db", "local").dbt_env()}
     sqlfluff = Path(sys.executable).parent / "sqlfluff"
     done = subprocess.run(
         [str(sqlfluff), "lint", "models", "tests/dbt", "--disable-progress-bar"],

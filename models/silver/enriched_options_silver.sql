@@ -2,15 +2,6 @@
 -- Incremental: each run reads and replaces only the trading days that are new in Bronze or were
 -- reloaded since they were last processed; every other partition is left untouched.
 -- depends_on: {{ ref('enriched_options_silver_rejected') }}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='insert_overwrite',
-        partition_by=['trade_date'],
-        pre_hook="{{ delete_days_gone_from_bronze(source('bronze', 'bronze_options_chain')) }}",
-    )
-}}
-
 {%- set bronze = source('bronze', 'bronze_options_chain') -%}
 {%- set pending_days = pending_trade_days(bronze, [this]) if is_incremental() else [] %}
 

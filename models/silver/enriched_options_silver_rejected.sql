@@ -3,15 +3,6 @@
 --
 -- Built before enriched_options_silver: a day is pending here when neither table holds its newest
 -- Bronze version yet (read directly, not through ref, so that Silver can depend on this model).
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='insert_overwrite',
-        partition_by=['trade_date'],
-        pre_hook="{{ delete_days_gone_from_bronze(source('bronze', 'bronze_options_chain')) }}",
-    )
-}}
-
 {%- set silver = adapter.get_relation(this.database, this.schema, 'enriched_options_silver') -%}
 {%- set bronze = source('bronze', 'bronze_options_chain') -%}
 {%- set pending_days = pending_trade_days(bronze, [this, silver]) if is_incremental() else [] %}

@@ -7,6 +7,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from optlake.loader import ENGINES
+
 from optlake.settings import Settings
 
 
@@ -126,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     dl.set_defaults(func=cmd_daily)
     for p in (ld, dl):
         p.add_argument(
-            "--engine", choices=("auto", "arrow", "spark"), default="auto",
+            "--engine", choices=ENGINES, default="auto",
             help="CSV parser: arrow (clean files parsed in this process, files with bad lines by Spark), "
             "spark (every file by Spark), auto (default: arrow on a local Spark, spark on a cluster)",
         )

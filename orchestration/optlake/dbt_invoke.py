@@ -21,7 +21,7 @@ def invoke_dbt(settings: Settings, *args: str, project_dir: Path | None = None, 
     from dbt.cli.main import dbtRunner
 
     project_dir = project_dir or settings.project_dir
-    env = {**settings.dbt_env(), "DBT_PROFILES_DIR": str(settings.project_dir)}
+    env = settings.dbt_env()
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     paths = ["--project-dir", str(project_dir)]
