@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from optlake.loader import ENGINES
-
 from optlake.settings import Settings
+from optlake.spark_session import SPARK_TARGETS
 
 
 def _date(text: str) -> dt.date:
@@ -99,12 +99,33 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_thrift(args: argparse.Namespace, settings: Settings) -> int:
+    from optlake import thrift_server
+
+    try:
+        if args.action == "start":
+            thrift_server.start(settings)
+        elif args.action == "stop":
+            thrift_server.stop(settings)
+        else:
+            return 0 if thrift_server.status(settings) else 3
+    except thrift_server.ThriftError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="optlake", description=__doc__)
     parser.add_argument(
         "--schema", help="schema (database) of the tables; default $OPTLAKE_SCHEMA or trading_db"
     )
     parser.add_argument("--warehouse", help="local warehouse folder; default $OPTLAKE_WAREHOUSE or ./warehouse")
+    parser.add_argument(
+        "--target", choices=SPARK_TARGETS,
+        help="profiles.yml target whose catalog the Spark commands use; default $OPTLAKE_TARGET or local "
+        "(thrift: the PostgreSQL metastore of `optlake thrift start`)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write synthetic OPRA CBBO-1m CSV files")
@@ -140,6 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sm = sub.add_parser("summary", help="print the tables of the schema with row counts and the last load")
     sm.set_defaults(func=cmd_summary)
+
+    th = sub.add_parser("thrift", help="start, stop or show the thrift target's servers (PostgreSQL metastore, Spark Thrift server)")
+    th.add_argument("action", choices=("start", "stop", "status"))
+    th.set_defaults(func=cmd_thrift)
     return parser
 
 
@@ -151,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["OPTLAKE_SCHEMA"] = args.schema
     if args.warehouse:
         os.environ["OPTLAKE_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+    if args.target:
+        os.environ["OPTLAKE_TARGET"] = args.target
     settings = Settings.from_env()
     try:
         return args.func(args, settings)

@@ -1,7 +1,8 @@
-"""The embedded Spark session, configured from the `local` target of profiles.yml.
+"""The embedded Spark session, configured from the `local` or `thrift` target of profiles.yml.
 
 profiles.yml is the one place that holds the Spark + Iceberg settings: dbt's `session` method reads
-them as `server_side_parameters`, and the optlake CLI renders the same block here.
+them as `server_side_parameters` (local), the oss_spark plugin as `session_parameters` (thrift), and
+the optlake CLI renders the same block here.
 """
 
 from __future__ import annotations
@@ -21,8 +22,12 @@ if TYPE_CHECKING:
 PROFILE_NAME = "optlake"
 
 
-def render_profiles(text: str, env: dict[str, str]) -> dict:
-    """Render profiles.yml the way dbt does for the `env_var(name, default)` calls it contains."""
+#: The profiles.yml targets whose Spark settings the optlake CLI can start a session from.
+SPARK_TARGETS = ("local", "thrift")
+
+
+def render_value(text: str, env: dict[str, str]) -> str:
+    """Render one profiles.yml value the way dbt does for the `env_var(name, default)` calls in it."""
 
     def env_var(name: str, default: str | None = None) -> str:
         if name in env:
@@ -31,25 +36,42 @@ def render_profiles(text: str, env: dict[str, str]) -> dict:
             raise KeyError(f"profiles.yml needs environment variable {name}")
         return default
 
-    rendered = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(text).render(env_var=env_var)
-    return yaml.safe_load(rendered)
+    jinja = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    return jinja.from_string(text).render(env_var=env_var)
 
 
-def spark_conf(settings: Settings, target: str = "local") -> dict[str, str]:
-    """The Spark configuration of one profiles.yml target, with this process's warehouse and schema."""
+def embedded_session_settings(profiles_text: str, target: str, env: dict[str, str]) -> dict[str, str]:
+    """The Spark settings of an embedded session for one target, rendered.
+
+    `local` keeps them in server_side_parameters (dbt-spark's `session` method); `thrift` in
+    session_parameters (the oss_spark plugin: its server_side_parameters go to the Thrift server).
+    Only this target's values are rendered, so other targets' environment variables are not needed.
+    """
+    if target not in SPARK_TARGETS:
+        raise ValueError(
+            f"target {target!r} has no embedded Spark session: optlake's Spark commands run on "
+            f"{' or '.join(SPARK_TARGETS)} (on athena, Bronze is written by the Spark job on EMR)"
+        )
+    output = yaml.safe_load(profiles_text)[PROFILE_NAME]["outputs"][target]
+    settings = output.get("session_parameters") or output.get("server_side_parameters") or {}
+    return {str(key): render_value(str(value), env) for key, value in settings.items()}
+
+
+def spark_conf(settings: Settings, target: str | None = None) -> dict[str, str]:
+    """The Spark configuration of one profiles.yml target (default: the settings' target)."""
     env = {**os.environ, **settings.dbt_env()}
-    profiles = render_profiles((settings.project_dir / "profiles.yml").read_text(), env)
-    output = profiles[PROFILE_NAME]["outputs"][target]
-    return {str(k): str(v) for k, v in output.get("server_side_parameters", {}).items()}
+    text = (settings.project_dir / "profiles.yml").read_text()
+    return embedded_session_settings(text, target or settings.target, env)
 
 
 def get_spark(settings: Settings, app_name: str = "optlake") -> "SparkSession":
     """Start (or return the running) embedded Spark session on the project warehouse."""
     from pyspark.sql import SparkSession
 
-    Path(settings.warehouse).mkdir(parents=True, exist_ok=True)
+    conf = spark_conf(settings)
+    Path(conf["spark.sql.warehouse.dir"]).mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.enableHiveSupport()
-    for key, value in spark_conf(settings).items():
+    for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.config("spark.app.name", app_name).getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")

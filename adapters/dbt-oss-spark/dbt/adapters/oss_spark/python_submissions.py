@@ -1,16 +1,17 @@
 """Run a compiled dbt Python model in this process's Spark session.
 
 The session is the one dbt's `session` connection method started (same builder, same
-server_side_parameters, so `getOrCreate` returns it); with another connection method (thrift) the
-first Python model starts an embedded session from the profile's server_side_parameters, which must
-then point at the same metastore as the server.
+server_side_parameters, so `getOrCreate` returns it). With method `thrift` the SQL runs on the Thrift
+server and the first Python model starts an embedded session from the profile's
+`session_parameters`, which point at the same metastore (PostgreSQL) and warehouse as the server.
 """
 
 from typing import Any, Dict
 
 from dbt.adapters.base import PythonJobHelper
-from dbt.adapters.spark.connections import SparkCredentials
 from dbt_common.exceptions import DbtRuntimeError
+
+from dbt.adapters.oss_spark.connections import OssSparkCredentials
 
 
 def spark_session(server_side_parameters: Dict[str, str]) -> Any:
@@ -24,12 +25,12 @@ def spark_session(server_side_parameters: Dict[str, str]) -> Any:
 
 
 class SessionPythonJobHelper(PythonJobHelper):
-    def __init__(self, parsed_model: Dict, credentials: SparkCredentials) -> None:
+    def __init__(self, parsed_model: Dict, credentials: OssSparkCredentials) -> None:
         self.model_name = f"{parsed_model['schema']}.{parsed_model['alias']}"
         self.credentials = credentials
 
     def submit(self, compiled_code: str) -> None:
-        spark = spark_session(self.credentials.server_side_parameters)
+        spark = spark_session(self.credentials.embedded_session_parameters())
         # The materialization's Jinja indents the first line; Python does not accept that.
         code = compile(compiled_code.lstrip(), f"<dbt python model {self.model_name}>", "exec")
         try:
