@@ -1,8 +1,8 @@
 {#
   OCC/OSI option symbols, 21 characters: root padded to 6, expiry yymmdd, C/P, strike x 1000 in
   8 digits. 'SPXW  250331P05600000' = SPXW, 2025-03-31, PUT, 5600.000.
-  Each macro returns a SQL expression; the default__ versions are Spark SQL. Other engines add
-  their own <adapter>__ versions; models only call the dispatching names.
+  Each macro returns a SQL expression; the default__ versions are Spark SQL, the athena__ versions
+  Trino SQL (Athena engine v3). Models only call the dispatching names.
 #}
 
 {% macro osi_is_valid(symbol) %}
@@ -11,6 +11,12 @@
 
 {% macro default__osi_is_valid(symbol) -%}
   coalesce({{ symbol }} rlike '^[A-Z0-9][A-Z0-9 ]{5}[0-9]{6}[CP][0-9]{8}$'
+    and rtrim(substr({{ symbol }}, 1, 6)) not like '% %'
+    and {{ osi_expiry(symbol) }} is not null, false)
+{%- endmacro %}
+
+{% macro athena__osi_is_valid(symbol) -%}
+  coalesce(regexp_like({{ symbol }}, '^[A-Z0-9][A-Z0-9 ]{5}[0-9]{6}[CP][0-9]{8}$')
     and rtrim(substr({{ symbol }}, 1, 6)) not like '% %'
     and {{ osi_expiry(symbol) }} is not null, false)
 {%- endmacro %}
@@ -37,6 +43,13 @@
   )
 {%- endmacro %}
 
+{#- Trino has no make_date. date_parse fails on a date that does not exist (2025-02-30, month 13),
+    and try() turns that failure into null, as make_date does on Spark. The century is written out
+    ('20' || yymmdd with %Y) so that yy always means 20yy, like 2000 + yy above (%y would pivot). -#}
+{% macro athena__osi_expiry(symbol) -%}
+  cast(try(date_parse('20' || substr({{ symbol }}, 7, 6), '%Y%m%d')) as date)
+{%- endmacro %}
+
 {% macro osi_option_type(symbol) %}
   {{ return(adapter.dispatch('osi_option_type')(symbol)) }}
 {% endmacro %}
@@ -51,4 +64,10 @@
 
 {% macro default__osi_strike(symbol) -%}
   cast(cast(substr({{ symbol }}, 14, 8) as decimal(8, 0)) / 1000 as decimal(11, 3))
+{%- endmacro %}
+
+{#- Trino's decimal division keeps the larger operand scale (here 0: 12500 / 1000 = 13), so the
+    strike is built as text 'ddddd.ddd' and cast once: exact, no arithmetic. -#}
+{% macro athena__osi_strike(symbol) -%}
+  cast(substr({{ symbol }}, 14, 5) || '.' || substr({{ symbol }}, 19, 3) as decimal(11, 3))
 {%- endmacro %}

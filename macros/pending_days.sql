@@ -32,7 +32,7 @@
     ),
     {% endif %}
     final as (
-      select cast(bronze_versions.trade_date as string) as trade_date
+      select cast(bronze_versions.trade_date as {{ string_type() }}) as trade_date
       from bronze_versions
       left join done_versions on bronze_versions.trade_date = done_versions.trade_date
       where done_versions.version is null or bronze_versions.version > done_versions.version
@@ -52,17 +52,24 @@
 {%- endmacro %}
 
 {#
-  Pre-hook of the incremental Silver models: delete the days this table holds that Bronze no
-  longer has (a reload that quarantined every row of a day's file). insert_overwrite only replaces
-  the partitions a run writes, so without this those rows would stay. Renders nothing when no
-  day has gone, on full builds and at parse time.
+  Pre-hook of the incremental Silver models: remove what Bronze no longer has. Renders nothing when
+  there is nothing to remove, on full builds and at parse time.
 #}
-{% macro delete_days_gone_from_bronze(bronze_relation) %}
+{% macro delete_rows_gone_from_bronze(bronze_relation) %}
+  {{ return(adapter.dispatch('delete_rows_gone_from_bronze')(bronze_relation)) }}
+{% endmacro %}
+
+{#
+  Spark: delete the days this table holds that Bronze no longer has (a reload that quarantined
+  every row of a day's file). insert_overwrite replaces the whole partition of every day a run
+  writes, so only days that are not written again need deleting.
+#}
+{% macro default__delete_rows_gone_from_bronze(bronze_relation) %}
   {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
   {%- set query -%}
     with held as ({{ day_versions_sql(this, 'bronze_ingested_at') }}),
     in_bronze as ({{ day_versions_sql(bronze_relation, 'ingested_at') }})
-    select cast(trade_date as string) as trade_date from held
+    select cast(trade_date as {{ string_type() }}) as trade_date from held
     where trade_date not in (select trade_date from in_bronze)
   {%- endset -%}
   {%- set days = run_query(query).columns[0].values() | list -%}
@@ -70,6 +77,44 @@
     {{ return('delete from ' ~ this ~ ' where ' ~ trade_days_filter('trade_date', days)) }}
   {%- endif -%}
   {{ return('') }}
+{% endmacro %}
+
+{#
+  Athena: Silver is merged on its unique key, not overwritten by day, so a row whose Bronze line
+  is gone would stay. Before the merge, for every day whose version here differs from Bronze's
+  (a day reloaded or gone), delete the rows whose (file_name, bronze_load_id) is no longer a
+  (file_name, load_id) of that day in Bronze: rows of a file reloaded under a new load id, of a
+  file that left Bronze, and every row of a day that left Bronze. The merge then updates the rows
+  still there and inserts the rest. Two commits, not one: if the merge fails after the delete,
+  the day's version here is older than Bronze's, so the next run processes it again.
+#}
+{% macro athena__delete_rows_gone_from_bronze(bronze_relation) %}
+  {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
+  {%- set query -%}
+    with held as ({{ day_versions_sql(this, 'bronze_ingested_at') }}),
+    in_bronze as ({{ day_versions_sql(bronze_relation, 'ingested_at') }})
+    select cast(held.trade_date as {{ string_type() }}) as trade_date
+    from held
+    left join in_bronze on held.trade_date = in_bronze.trade_date
+    where in_bronze.version is null or in_bronze.version != held.version
+  {%- endset -%}
+  {%- set days = run_query(query).columns[0].values() | list -%}
+  {%- if not days -%}{{ return('') }}{%- endif -%}
+  {%- set files_query -%}
+    select distinct cast(trade_date as {{ string_type() }}) as trade_date, file_name, load_id
+    from {{ bronze_relation }}
+    where {{ trade_days_filter('trade_date', days) }}
+  {%- endset -%}
+  {%- set kept = [] -%}
+  {%- for row in run_query(files_query).rows -%}
+    {%- do kept.append("(trade_date = date'" ~ row[0] ~ "' and file_name = '" ~ (row[1] | replace("'", "''"))
+        ~ "' and bronze_load_id = '" ~ (row[2] | replace("'", "''")) ~ "')") -%}
+  {%- endfor -%}
+  {%- set sql = 'delete from ' ~ this ~ ' where ' ~ trade_days_filter('trade_date', days) -%}
+  {%- if kept -%}
+    {%- set sql = sql ~ ' and not (' ~ kept | join(' or ') ~ ')' -%}
+  {%- endif -%}
+  {{ return(sql) }}
 {% endmacro %}
 
 {#
@@ -91,4 +136,20 @@
   from {{ relation }}.files
   where content = 0
   group by partition.trade_date
+{%- endmacro %}
+
+{#
+  Athena scans (the default__ query), deliberately not "table$partitions" / "table$files":
+  - Silver on Athena is written by MERGE and DELETE, which Athena commits as Iceberg position
+    delete files (merge-on-read). The metadata tables' per-file bounds and counts still include
+    rows those delete files removed, so a day deleted from Silver would keep its old version there;
+    the pre-hook above and the pending-day logic need the live rows.
+  - Athena documents `$partitions` with record and file counts only; per-column bounds of the
+    column we need are not part of its documented output.
+  - The scan is cheap where Athena bills (bytes read): two columns only, trade_date (the partition)
+    and a load timestamp that is constant per Bronze file, so Parquet stores both dictionary/RLE
+    encoded in a few bytes per row group.
+#}
+{% macro athena__day_versions_sql(relation, column) -%}
+  {{ default__day_versions_sql(relation, column) }}
 {%- endmacro %}

@@ -32,8 +32,8 @@ priced as (
     select
         parsed.*,
         coalesce(underlying_map.underlying, parsed.root) as underlying,
-        datediff(parsed.expiry_date, parsed.trade_date) as days_to_expiry,
-        cast((parsed.bid_px_00 + parsed.ask_px_00) / 2 as decimal(20, 10)) as mid_price,
+        {{ days_between('parsed.trade_date', 'parsed.expiry_date') }} as days_to_expiry,
+        {{ exact_mid('parsed.bid_px_00', 'parsed.ask_px_00') }} as mid_price,
         cast(parsed.ask_px_00 - parsed.bid_px_00 as decimal(20, 9)) as spread
     from parsed
     left join underlying_map on parsed.root = underlying_map.root
