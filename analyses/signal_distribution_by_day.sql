@@ -28,4 +28,4 @@ final as (
 )
 
 select * from final
-order by trade_date desc, strategy_name, signal
+order by trade_date desc, strategy_name asc, signal asc

@@ -34,4 +34,4 @@ final as (
 )
 
 select * from final
-order by trade_date desc, underlying, strategy_name
+order by trade_date desc, underlying asc, strategy_name asc

@@ -440,3 +440,25 @@ def test_gold_python_models_on_athena_spark(aws, tmp_path: Path) -> None:
         assert f'from {target[:-1]}__dbt_tmp"' in insert and '"signal"' in insert
     problems = {q[:120]: athena_problems(q) for q in sent_statements(engine)[second:]}
     assert not {k: v for k, v in problems.items() if v}, problems
+
+
+def test_iam_policies_parse_are_scoped_and_documented() -> None:
+    """deploy/aws/*.json are valid IAM documents, grant no wildcard action or resource except the
+    CloudWatch metric namespace condition, and docs/athena.md points to each of them."""
+    docs = (PROJECT_DIR / "docs" / "athena.md").read_text()
+    policies = sorted((PROJECT_DIR / "deploy" / "aws").glob("*.json"))
+    assert {p.name for p in policies} >= {"iam-policy-athena-dbt.json", "iam-policy-athena-spark-execution-role.json",
+                                          "trust-policy-athena-spark-execution-role.json"}
+    for path in policies:
+        policy = json.loads(path.read_text())
+        assert policy["Version"] == "2012-10-17" and policy["Statement"], path.name
+        assert f"deploy/aws/{path.name}" in docs, path.name
+        for statement in policy["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            assert all("*" not in a for a in actions), (path.name, statement)
+            if "Resource" in statement and statement["Resource"] == "*":
+                assert statement["Action"] == "cloudwatch:PutMetricData" and "Condition" in statement
+    dbt_policy = json.loads((PROJECT_DIR / "deploy/aws/iam-policy-athena-dbt.json").read_text())
+    work_groups = next(s for s in dbt_policy["Statement"] if s["Sid"] == "AthenaSqlAndSparkWorkGroups")["Resource"]
+    assert work_groups == ["arn:aws:athena:REGION:ACCOUNT_ID:workgroup/optlake-sql",
+                           "arn:aws:athena:REGION:ACCOUNT_ID:workgroup/optlake-spark"]
