@@ -14,7 +14,7 @@ DEMO_DAYS ?= 3
 DEMO_ROWS ?= 50000
 DEMO_START ?= 2025-01-27
 
-.PHONY: env demo test lint bench bench-quick clean help
+.PHONY: env thrift-deps thrift-start thrift-stop thrift-status demo test lint bench bench-quick clean help
 
 help:
 	@echo "make demo   - install, generate $(DEMO_DAYS) sample days, load Bronze, build Silver + Gold, print the tables and signals"
@@ -22,7 +22,8 @@ help:
 	@echo "make lint   - sqlfluff lint of the dbt SQL (sparksql dialect, dbt templater)"
 	@echo "make bench  - benchmark: 10M-row day, 20 days of history; ours vs DuckDB vs the old pipeline (~40 min)"
 	@echo "make bench-quick - the same harness on small sizes (a few minutes)"
-	@echo "make clean  - remove the warehouse, demo data and dbt artifacts (keeps .venv)"
+	@echo "make thrift-start / thrift-stop / thrift-status - the thrift target's servers (PostgreSQL metastore, Spark Thrift server)"
+	@echo "make clean  - stop the thrift servers; remove the warehouses, demo data and dbt artifacts (keeps .venv)"
 
 ADAPTER := adapters/dbt-oss-spark
 
@@ -36,6 +37,19 @@ $(STAMP): pyproject.toml requirements.lock $(ADAPTER)/pyproject.toml
 
 env: $(STAMP)
 
+# PostgreSQL and its JDBC driver (Debian packages) for the thrift target's metastore.
+thrift-deps:
+	@bash scripts/install-thrift-deps.sh
+
+thrift-start: env thrift-deps
+	$(BIN)/optlake thrift start
+
+thrift-stop: env
+	$(BIN)/optlake thrift stop
+
+thrift-status: env
+	$(BIN)/optlake thrift status
+
 demo: env
 	$(BIN)/optlake generate --days $(DEMO_DAYS) --rows-per-day $(DEMO_ROWS) --start $(DEMO_START) --out demo/landing
 	$(BIN)/optlake load demo/landing --reprocess
@@ -43,7 +57,8 @@ demo: env
 	$(BIN)/dbt docs generate --project-dir . --target local --quiet
 	$(BIN)/optlake summary
 
-test: env
+# The thrift tests start their own PostgreSQL and Thrift server (on free ports, in a temporary folder).
+test: env thrift-deps
 	$(BIN)/python -m pytest
 
 lint: env
@@ -56,4 +71,5 @@ bench-quick: env
 	$(BIN)/python benchmarks/bench.py --quick --out benchmarks/results/quick.json
 
 clean:
-	rm -rf warehouse demo target logs spark-warehouse derby.log
+	@if [ -d .thrift ] && [ -x $(BIN)/optlake ]; then $(BIN)/optlake thrift stop; fi
+	rm -rf warehouse demo target logs spark-warehouse derby.log .thrift

@@ -105,12 +105,17 @@ def _run(command: list[str], what: str, env: dict[str, str] | None = None) -> su
     return done
 
 
+def postgres_pid(paths: ThriftPaths) -> int | None:
+    """The postmaster's pid (first line of postmaster.pid) when that process is alive."""
+    try:
+        pid = int((paths.pg_data / "postmaster.pid").read_text().split()[0])
+    except (FileNotFoundError, IndexError, ValueError):
+        return None
+    return pid if _pid_alive(pid) else None
+
+
 def postgres_running(paths: ThriftPaths) -> bool:
-    if not (paths.pg_data / "PG_VERSION").exists():
-        return False
-    done = subprocess.run(_as_postgres_user([str(postgres_bin("pg_ctl")), "status", "-D", str(paths.pg_data)]),
-                          capture_output=True, text=True)
-    return done.returncode == 0
+    return postgres_pid(paths) is not None
 
 
 def init_postgres(paths: ThriftPaths) -> bool:
@@ -119,10 +124,12 @@ def init_postgres(paths: ThriftPaths) -> bool:
         return False
     paths.pg_dir.mkdir(parents=True, exist_ok=True)
     _chown_to_postgres(paths.pg_dir)
-    for parent in paths.pg_dir.parents:  # the postgres user must be able to reach its folder
-        if parent == Path("/") or os.geteuid() != 0:
-            break
-        parent.chmod(parent.stat().st_mode | 0o001)
+    reachable = subprocess.run(_as_postgres_user(["test", "-w", str(paths.pg_dir)]), capture_output=True)
+    if reachable.returncode != 0:
+        raise ThriftError(
+            f"PostgreSQL runs as the `postgres` user, which cannot reach {paths.pg_dir}: one of its parent "
+            "folders is private. Set OPTLAKE_THRIFT_HOME to a folder under a traversable path (e.g. /srv/optlake)."
+        )
     password_file = paths.pg_dir / "initdb.pw"
     password_file.write_text(metastore_password() + "\n")
     password_file.chmod(0o600)
@@ -158,11 +165,17 @@ def ensure_metastore_db(port: int) -> None:
         _run([psql, *target, "-d", "postgres", "-c", f"create database {METASTORE_DB}"], "create database", env)
 
 
-def stop_postgres(paths: ThriftPaths) -> bool:
-    if not postgres_running(paths):
+def stop_postgres(paths: ThriftPaths, timeout_s: float = 60.0) -> bool:
+    """Fast shutdown (SIGINT to the postmaster: sessions are cut, data is consistent)."""
+    pid = postgres_pid(paths)
+    if pid is None:
         return False
-    _run(_as_postgres_user([str(postgres_bin("pg_ctl")), "stop", "-D", str(paths.pg_data), "-m", "fast", "-w"]),
-         "stopping PostgreSQL")
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + timeout_s
+    while _pid_alive(pid):
+        if time.monotonic() > deadline:
+            raise ThriftError(f"PostgreSQL (pid {pid}) did not stop within {timeout_s:.0f} s; see {paths.pg_log}")
+        time.sleep(0.2)
     return True
 
 
