@@ -183,6 +183,27 @@ def test_build_on_thrift_matches_local_row_for_row(thrift: Settings, landing: Pa
     underlyings = {row[0] for row in hive_rows(thrift, f"select distinct underlying from {THRIFT_SCHEMA}.enriched_options_silver")}
     assert underlyings == {"SPY", "QQQ", "AAPL1"}  # SPXW maps to SPY; an unmapped root to itself
 
+    # The analyses (the ad-hoc Gold queries) compile for thrift and give the same answers there.
+    compiled = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "compile", "--target", "thrift", "--select", "path:analyses",
+         "--project-dir", str(PROJECT_DIR), "--target-path", str(target_path), "--log-path", str(target_path)],
+        env=env, capture_output=True, text=True, timeout=600, cwd=PROJECT_DIR,
+    )
+    assert compiled.returncode == 0, compiled.stdout[-3000:]
+    dbt(LOCAL_SCHEMA, "compile", "--select", "path:analyses")
+    local_dir = dbt.target_path / PROJECT_DIR.name / "compiled" / "optlake" / "analyses"
+    thrift_dir = target_path / "compiled" / "optlake" / "analyses"
+    names = sorted(path.name for path in thrift_dir.glob("*.sql"))
+    assert names == sorted(path.name for path in (PROJECT_DIR / "analyses").glob("*.sql"))
+    for name in names:
+        local_sql = (local_dir / name).read_text()
+        remote_sql = (thrift_dir / name).read_text()
+        assert f"{THRIFT_SCHEMA}." in remote_sql and f"{LOCAL_SCHEMA}." in local_sql
+        local_rows = [tuple(str(value) for value in row) for row in spark.sql(local_sql).collect()]
+        remote_rows = [tuple(str(value) for value in row) for row in hive_rows(thrift, remote_sql)]
+        assert local_rows, name
+        assert remote_rows == local_rows, name
+
     # The tables the Thrift server sees are Iceberg tables, partitioned by trading day.
     described = hive_rows(thrift, f"describe extended {THRIFT_SCHEMA}.enriched_options_silver")
     flat = " ".join(str(value) for row in described for value in row)
