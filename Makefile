@@ -19,7 +19,7 @@ DEMO_START ?= 2025-01-27
 help:
 	@echo "make demo   - install, generate $(DEMO_DAYS) sample days, load Bronze, build Silver + Gold, print the tables and signals"
 	@echo "make test   - install and run the whole test suite"
-	@echo "make lint   - sqlfluff lint of the dbt SQL (sparksql dialect, dbt templater)"
+	@echo "make lint   - sqlfluff lint of the dbt SQL: sparksql dialect (local target), athena dialect (athena target, moto)"
 	@echo "make bench  - benchmark: 10M-row day, 20 days of history; ours vs DuckDB vs the old pipeline (~40 min)"
 	@echo "make bench-quick - the same harness on small sizes (a few minutes)"
 	@echo "make thrift-start / thrift-stop / thrift-status - the thrift target's servers (PostgreSQL metastore, Spark Thrift server)"
@@ -62,7 +62,8 @@ test: env thrift-deps
 	$(BIN)/python -m pytest
 
 lint: env
-	$(BIN)/sqlfluff lint models tests/dbt
+	$(BIN)/sqlfluff lint models tests/dbt analyses
+	bash scripts/lint-athena.sh
 
 bench: env
 	$(BIN)/python benchmarks/bench.py
