@@ -2,21 +2,12 @@
   OCC/OSI option symbols, 21 characters: root padded to 6, expiry yymmdd, C/P, strike x 1000 in
   8 digits. 'SPXW  250331P05600000' = SPXW, 2025-03-31, PUT, 5600.000.
   Each macro returns a SQL expression; the default__ versions are Spark SQL, the athena__ versions
-  Trino SQL (Athena engine v3). Models only call the dispatching names.
+  Trino SQL (Athena engine v3). Models only call the dispatching names. osi_is_valid needs no
+  variant: its one engine-specific piece is matches_regex (macros/portable.sql).
 #}
 
-{% macro osi_is_valid(symbol) %}
-  {{ return(adapter.dispatch('osi_is_valid')(symbol)) }}
-{% endmacro %}
-
-{% macro default__osi_is_valid(symbol) -%}
-  coalesce({{ symbol }} rlike '^[A-Z0-9][A-Z0-9 ]{5}[0-9]{6}[CP][0-9]{8}$'
-    and rtrim(substr({{ symbol }}, 1, 6)) not like '% %'
-    and {{ osi_expiry(symbol) }} is not null, false)
-{%- endmacro %}
-
-{% macro athena__osi_is_valid(symbol) -%}
-  coalesce(regexp_like({{ symbol }}, '^[A-Z0-9][A-Z0-9 ]{5}[0-9]{6}[CP][0-9]{8}$')
+{% macro osi_is_valid(symbol) -%}
+  coalesce({{ matches_regex(symbol, '^[A-Z0-9][A-Z0-9 ]{5}[0-9]{6}[CP][0-9]{8}$') }}
     and rtrim(substr({{ symbol }}, 1, 6)) not like '% %'
     and {{ osi_expiry(symbol) }} is not null, false)
 {%- endmacro %}

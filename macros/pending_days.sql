@@ -66,17 +66,27 @@
 #}
 {% macro default__delete_rows_gone_from_bronze(bronze_relation) %}
   {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
-  {%- set query -%}
-    with held as ({{ day_versions_sql(this, 'bronze_ingested_at') }}),
-    in_bronze as ({{ day_versions_sql(bronze_relation, 'ingested_at') }})
-    select cast(trade_date as {{ string_type() }}) as trade_date from held
-    where trade_date not in (select trade_date from in_bronze)
-  {%- endset -%}
-  {%- set days = run_query(query).columns[0].values() | list -%}
+  {%- set days = held_days_out_of_date(bronze_relation, gone_only=true) -%}
   {%- if days -%}
     {{ return('delete from ' ~ this ~ ' where ' ~ trade_days_filter('trade_date', days)) }}
   {%- endif -%}
   {{ return('') }}
+{% endmacro %}
+
+{#
+  The days this table holds whose version is not Bronze's: days gone from Bronze, and unless
+  gone_only, also days whose Bronze version changed. A list of 'yyyy-mm-dd' strings.
+#}
+{% macro held_days_out_of_date(bronze_relation, gone_only) %}
+  {%- set query -%}
+    with held as ({{ day_versions_sql(this, 'bronze_ingested_at') }}),
+    in_bronze as ({{ day_versions_sql(bronze_relation, 'ingested_at') }})
+    select cast(held.trade_date as {{ string_type() }}) as trade_date
+    from held
+    left join in_bronze on held.trade_date = in_bronze.trade_date
+    where in_bronze.version is null{% if not gone_only %} or in_bronze.version != held.version{% endif %}
+  {%- endset -%}
+  {{ return(run_query(query).columns[0].values() | list) }}
 {% endmacro %}
 
 {#
@@ -90,15 +100,7 @@
 #}
 {% macro athena__delete_rows_gone_from_bronze(bronze_relation) %}
   {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
-  {%- set query -%}
-    with held as ({{ day_versions_sql(this, 'bronze_ingested_at') }}),
-    in_bronze as ({{ day_versions_sql(bronze_relation, 'ingested_at') }})
-    select cast(held.trade_date as {{ string_type() }}) as trade_date
-    from held
-    left join in_bronze on held.trade_date = in_bronze.trade_date
-    where in_bronze.version is null or in_bronze.version != held.version
-  {%- endset -%}
-  {%- set days = run_query(query).columns[0].values() | list -%}
+  {%- set days = held_days_out_of_date(bronze_relation, gone_only=false) -%}
   {%- if not days -%}{{ return('') }}{%- endif -%}
   {%- set files_query -%}
     select distinct cast(trade_date as {{ string_type() }}) as trade_date, file_name, load_id
@@ -121,7 +123,14 @@
   (trade_date, version) of a table: the newest value of a timestamp column per trading day.
   On Spark the tables are Iceberg, and the answer comes from the `files` metadata table (each data
   file's upper bound of the column), so no data file is read and the cost does not grow with the
-  rows of history. Other engines scan the column.
+  rows of history. Other engines scan the column (default__), Athena deliberately:
+  - Silver on Athena is written by MERGE and DELETE, which Athena commits as Iceberg position
+    delete files (merge-on-read). The metadata tables' per-file bounds still include rows those
+    delete files removed, so a day deleted from Silver would keep its old version there; the
+    pre-hook above and the pending-day logic need the live rows.
+  - Athena documents `$partitions` with record and file counts only, not per-column bounds.
+  - The scan is cheap where Athena bills (bytes read): two columns, trade_date (the partition) and
+    a load timestamp constant per Bronze file, which Parquet stores dictionary/RLE encoded.
 #}
 {% macro day_versions_sql(relation, column) %}
   {{ return(adapter.dispatch('day_versions_sql')(relation, column)) }}
@@ -136,20 +145,4 @@
   from {{ relation }}.files
   where content = 0
   group by partition.trade_date
-{%- endmacro %}
-
-{#
-  Athena scans (the default__ query), deliberately not "table$partitions" / "table$files":
-  - Silver on Athena is written by MERGE and DELETE, which Athena commits as Iceberg position
-    delete files (merge-on-read). The metadata tables' per-file bounds and counts still include
-    rows those delete files removed, so a day deleted from Silver would keep its old version there;
-    the pre-hook above and the pending-day logic need the live rows.
-  - Athena documents `$partitions` with record and file counts only; per-column bounds of the
-    column we need are not part of its documented output.
-  - The scan is cheap where Athena bills (bytes read): two columns only, trade_date (the partition)
-    and a load timestamp that is constant per Bronze file, so Parquet stores both dictionary/RLE
-    encoded in a few bytes per row group.
-#}
-{% macro athena__day_versions_sql(relation, column) -%}
-  {{ default__day_versions_sql(relation, column) }}
 {%- endmacro %}

@@ -3,7 +3,22 @@
   (athena__). Models call these names and never a per-engine function directly.
 #}
 
-{# Calendar days from start_date to end_date (end - start), as an integer. #}
+{# A string matches a regular expression (Java/Trino syntax alike for the patterns used here). #}
+{% macro matches_regex(value, pattern) %}
+  {{ return(adapter.dispatch('matches_regex')(value, pattern)) }}
+{% endmacro %}
+
+{% macro default__matches_regex(value, pattern) -%}
+  {{ value }} rlike '{{ pattern }}'
+{%- endmacro %}
+
+{% macro athena__matches_regex(value, pattern) -%}
+  regexp_like({{ value }}, '{{ pattern }}')
+{%- endmacro %}
+
+{# Calendar days from start_date to end_date (end - start), as an integer. Not dbt.datediff:
+   dbt-spark's version wraps both dates in assert_not_null, which fails the query on the null
+   expiry of an invalid symbol. #}
 {% macro days_between(start_date, end_date) %}
   {{ return(adapter.dispatch('days_between')(start_date, end_date)) }}
 {% endmacro %}

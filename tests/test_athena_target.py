@@ -20,9 +20,7 @@ writes, costs) needs a real account: docs/athena.md has the runbook.
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -32,9 +30,9 @@ import pytest
 import sqlglot
 from moto.athena.models import AthenaBackend, QueryResults
 from moto.glue.models import glue_backends
-from moto.server import ThreadedMotoServer
 from sqlglot import exp
 
+from loopback import athena_profile_env, moto_server
 from optlake.bronze_tables import TABLES
 from optlake.settings import PROJECT_DIR
 
@@ -172,19 +170,11 @@ def aws():
         engine.on_query(self, exec_id, query)
         return exec_id
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(AthenaBackend, "start_query_execution", start_query_execution)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        server.start()
-        endpoint = f"http://127.0.0.1:{port}"
-        try:
+        with moto_server() as endpoint:
             setup_account(endpoint)
             yield endpoint, engine
-        finally:
-            server.stop()
 
 
 def setup_account(endpoint: str) -> None:
@@ -209,15 +199,7 @@ def setup_account(endpoint: str) -> None:
 
 
 def athena_env(endpoint: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPTLAKE_", "DBT_"))}
-    return {
-        **env,
-        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
-        "OPTLAKE_ATHENA_S3_STAGING_DIR": f"s3://{RESULTS}/dbt/",
-        "OPTLAKE_ATHENA_S3_DATA_DIR": f"s3://{LAKE}/warehouse/",
-        "OPTLAKE_SCHEMA": SCHEMA, "OPTLAKE_PROJECT_DIR": str(PROJECT_DIR), "DBT_PROFILES_DIR": str(PROJECT_DIR),
-    }
+    return athena_profile_env(endpoint, f"s3://{RESULTS}/dbt/", f"s3://{LAKE}/warehouse/", SCHEMA)
 
 
 def dbt(env: dict[str, str], out: Path, *args: str, target: str = "athena", command: list[str] = DBT) -> subprocess.CompletedProcess:

@@ -9,7 +9,6 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 
 from optlake import cbbo
 from optlake.landing import LocalLanding

@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from optlake.generator import generate
 from optlake.settings import PROJECT_DIR

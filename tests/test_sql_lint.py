@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
-from moto.server import ThreadedMotoServer
 
+from loopback import athena_profile_env, moto_server
 from optlake.settings import PROJECT_DIR, Settings
 
 LINTED = ["models", "tests/dbt", "analyses"]
@@ -34,27 +33,14 @@ def test_sqlfluff_lint_athena_dialect_is_clean(tmp_path: Path):
     """The athena target's rendering (Trino dispatch variants) in sqlfluff's athena dialect. The
     templater opens the athena profile, whose AWS calls (Glue lookups of existing relations) go to
     a moto server on loopback; nothing exists there, so every model renders as a first build."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(Settings(PROJECT_DIR, tmp_path, "trading_db", "athena").dbt_env())
-        env.update({
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
-            "OPTLAKE_ATHENA_S3_STAGING_DIR": "s3://lint-results/", "OPTLAKE_ATHENA_S3_DATA_DIR": "s3://lint-data/",
-        })
+    with moto_server() as endpoint:
+        env = athena_profile_env(endpoint, "s3://lint-results/", "s3://lint-data/")
         done = sqlfluff(env, "--config", "conf/sqlfluff-athena.cfg", "-v")
         rendered = subprocess.run(
             [str(Path(sys.executable).parent / "sqlfluff"), "render", "models/silver/int_quotes_classified.sql",
              "--config", "conf/sqlfluff-athena.cfg"],
             cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600,
         )
-    finally:
-        server.stop()
     assert done.returncode == 0, done.stdout + done.stderr
     assert "All Finished" in done.stdout
     assert re.search(r"dialect:\s+athena", done.stdout)

@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from cbbo_text import quote_line
+from loopback import free_port
 from optlake import cbbo
 from optlake.generator import generate
 from optlake.landing import LocalLanding
@@ -48,12 +48,6 @@ EXTRA_QUOTES = [  # other underlyings and every reject reason, on each day
     ("SPY   250321C00600000", "2.000000000", "1.000000000"),  # ask below bid
     ("SPY   250117C00600000", "1.000000000", "1.100000000"),  # expired before the trade date
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def optlake(settings: Settings, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:

@@ -213,15 +213,13 @@ def spark_submit() -> Path:
     return Path(pyspark.__file__).parent / "bin" / "spark-submit"
 
 
-def server_command(settings: Settings) -> list[str]:
-    """spark-submit HiveThriftServer2 with the thrift target's settings, on loopback."""
-    conf = spark_conf(settings, "thrift")
-    conf["spark.app.name"] = "optlake-thrift-server"
+def server_command(conf: dict[str, str], port: int) -> list[str]:
+    """spark-submit HiveThriftServer2 with the thrift target's Spark settings, on loopback."""
     command = [str(spark_submit()), "--class", THRIFT_SERVER_CLASS]
-    for key, value in conf.items():
+    for key, value in {**conf, "spark.app.name": "optlake-thrift-server"}.items():
         command += ["--conf", f"{key}={value}"]
     command += [
-        "--hiveconf", f"hive.server2.thrift.port={settings.thrift_port}",
+        "--hiveconf", f"hive.server2.thrift.port={port}",
         "--hiveconf", f"hive.server2.thrift.bind.host={HOST}",
         "spark-internal",
     ]
@@ -249,7 +247,7 @@ def start_server(settings: Settings, paths: ThriftPaths, timeout_s: float = 240.
     env = {**os.environ, **settings.dbt_env()}
     env.pop("PYSPARK_SUBMIT_ARGS", None)
     with paths.server_log.open("w") as log:
-        process = subprocess.Popen(server_command(settings), stdout=log, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(server_command(conf, settings.thrift_port), stdout=log, stderr=subprocess.STDOUT,
                                    cwd=paths.home, env=env, start_new_session=True)
     paths.server_pid.write_text(f"{process.pid}\n")
     started = time.monotonic()
