@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml requirements.lock $(ADAPTER)/pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock \
 		--config-settings editable_mode=compat -e ".[dev]" -e $(ADAPTER)
-	$(BIN)/python -m optlake.jars
+	$(BIN)/python -m optlake.targets.jars
 	touch $@
 
 env: $(STAMP)

@@ -27,10 +27,11 @@ from pathlib import Path
 
 import measure
 
-from optlake import cbbo
+from optlake.bronze.specs import cbbo
+from optlake.bronze.spec import trade_date_from_name
 from optlake.generator import generate
 from optlake.settings import PROJECT_DIR, Settings
-from optlake.trading_calendar import trading_days
+from optlake.reference.trading_calendar import trading_days
 
 BIN = Path(sys.executable).parent
 HISTORY_START = dt.date(2025, 1, 2)
@@ -60,10 +61,10 @@ def make_data(root: Path, sizes: Sizes) -> tuple[list[Path], Path]:
     day = day_dir / cbbo.file_name(days[-1])
     if not all(p.exists() for p in history):
         say(f"generating {sizes.history_days} history days of {sizes.history_rows:,} rows")
-        generate(history_dir, sizes.history_days, sizes.history_rows, HISTORY_START, progress=lambda *_: None)
+        generate(history_dir, sizes.history_days, sizes.history_rows, HISTORY_START)
     if not day.exists():
         say(f"generating the new day, {days[-1]}, with {sizes.day_rows:,} rows")
-        generate(day_dir, 1, sizes.day_rows, days[-1], progress=lambda *_: None)
+        generate(day_dir, 1, sizes.day_rows, days[-1])
     return history, day
 
 
@@ -137,7 +138,7 @@ def bench_ours(history: list[Path], day: Path, work: Path, sizes: Sizes) -> dict
             runs[name].append(float(steps[name]))
         say(f"  run {i + 1}: {run.seconds:.1f} s wall; " + run.output.strip().splitlines()[-1])
     day_rows = wh.query_count(
-        f"select count(*) from trading_db.enriched_options_silver where trade_date = date'{cbbo.trade_date_from_name(day.name)}'"
+        f"select count(*) from trading_db.enriched_options_silver where trade_date = date'{trade_date_from_name(day.name)}'"
     )
     if day_rows != sizes.day_rows:
         raise RuntimeError(f"Silver holds {day_rows} rows of the new day, expected {sizes.day_rows}")

@@ -15,7 +15,7 @@ import time
 from pyspark.sql import functions as F
 
 from optlake.settings import Settings
-from optlake.spark_session import get_spark
+from optlake.targets.spark_session import get_spark
 
 SCHEMA = "old_pipeline"
 

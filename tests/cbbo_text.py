@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from optlake import cbbo
+from optlake.bronze.specs import cbbo
 
 
 def quote_line(symbol: str, bid: str, ask: str, minute: int = 0, day: dt.date = dt.date(2025, 1, 28)) -> str:

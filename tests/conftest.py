@@ -28,7 +28,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def spark(settings: Settings):
-    from optlake.spark_session import get_spark
+    from optlake.targets.spark_session import get_spark
 
     session = get_spark(settings, "optlake-tests")
     yield session
@@ -47,7 +47,7 @@ def schema(spark) -> str:
 
 
 class Dbt:
-    """Runs dbt in this process (optlake.dbt_invoke), on the test session's Spark and warehouse.
+    """Runs dbt in this process (optlake.jobs.dbt_invoke), on the test session's Spark and warehouse.
 
     dbt-spark's `session` method and the oss_spark Python submission both call
     `SparkSession.builder...getOrCreate()`, which returns the session the tests already started, so
@@ -59,7 +59,7 @@ class Dbt:
         self.target_path = target_path
 
     def __call__(self, schema: str, *args: str, project_dir: Path = PROJECT_DIR, expect_success: bool = True):
-        from optlake.dbt_invoke import invoke_dbt
+        from optlake.jobs.dbt_invoke import invoke_dbt
 
         settings = Settings(PROJECT_DIR, self.settings.warehouse, schema, "local")
         return invoke_dbt(

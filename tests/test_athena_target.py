@@ -33,7 +33,7 @@ from moto.glue.models import glue_backends
 from sqlglot import exp
 
 from loopback import athena_profile_env, moto_server
-from optlake.bronze_tables import TABLES
+from optlake.bronze.tables import table_definitions
 from optlake.settings import PROJECT_DIR
 
 REGION = "us-east-1"
@@ -183,13 +183,13 @@ def setup_account(endpoint: str) -> None:
     for bucket in (LAKE, RESULTS):
         s3.create_bucket(Bucket=bucket)
     glue.create_database(DatabaseInput={"Name": SCHEMA})
-    for name, columns, partitioned_by, _props, comment in TABLES:
+    for name, columns, partitioned_by, _props, comment in table_definitions():
         glue.create_table(DatabaseName=SCHEMA, TableInput={
             "Name": name, "TableType": "EXTERNAL_TABLE", "Description": comment,
             "Parameters": {"table_type": "ICEBERG",
                            "metadata_location": f"s3://{LAKE}/bronze/{name}/metadata/00001.metadata.json"},
             "StorageDescriptor": {"Location": f"s3://{LAKE}/bronze/{name}",
-                                  "Columns": [{"Name": c, "Type": t} for c, t, _ in columns]},
+                                  "Columns": [{"Name": c, "Type": t} for c, t in columns]},
         })
     athena.create_work_group(Name="optlake-sql", Configuration={
         "ResultConfiguration": {"OutputLocation": f"s3://{RESULTS}/sql/"}})

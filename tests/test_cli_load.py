@@ -30,7 +30,7 @@ def optlake(warehouse: Path, *args: str) -> subprocess.CompletedProcess:
 def test_interrupted_load_then_rerun_leaves_no_duplicates(tmp_path: Path) -> None:
     warehouse, landing = tmp_path / "warehouse", tmp_path / "landing"
     rows = 1_500_000
-    [day] = generate(landing, days=1, rows_per_day=rows, start=dt.date(2025, 2, 3), seed=3, progress=None)
+    [day] = generate(landing, days=1, rows_per_day=rows, start=dt.date(2025, 2, 3), seed=3)
     data_dir = warehouse / "trading_db.db" / "bronze_options_chain" / "data"
 
     proc = subprocess.Popen(
@@ -49,7 +49,7 @@ def test_interrupted_load_then_rerun_leaves_no_duplicates(tmp_path: Path) -> Non
 
     rerun = optlake(warehouse, "load", str(landing))
     assert rerun.returncode == 0, rerun.stderr
-    assert f"read {rows:,}, loaded {rows:,}, quarantined 0" in rerun.stdout
+    assert f"read {rows:,}, loaded {rows:,}, quarantined 0" in rerun.stderr
     assert (landing / "processed" / day.name).exists()
 
     out = optlake(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from optlake.daily import daily
+from logcapture import captured_log
+
+from optlake.jobs.daily import daily
 from optlake.generator import generate
-from optlake.landing import LocalLanding
+from optlake.bronze.landing import LocalLanding
 from optlake.settings import PROJECT_DIR, Settings
 
 
@@ -14,10 +16,10 @@ def test_daily_loads_and_builds_every_layer(spark, settings, tmp_path):
     schema = "daily_job"
     spark.sql(f"create database if not exists {schema}")
     day = dt.date(2025, 2, 3)
-    generate(tmp_path, days=1, rows_per_day=5_000, start=day, progress=lambda *_: None)
+    generate(tmp_path, days=1, rows_per_day=5_000, start=day)
     here = Settings(PROJECT_DIR, settings.warehouse, schema, "local")
-    said: list[str] = []
-    seconds = daily(spark, here, LocalLanding(tmp_path), say=said.append)
+    with captured_log() as said:
+        seconds = daily(spark, here, LocalLanding(tmp_path))
 
     assert set(seconds) == {"bronze", "silver", "gold"} and all(s > 0 for s in seconds.values())
     count = lambda table: spark.sql(f"select count(*) from {schema}.{table} where trade_date = date'{day}'").collect()[0][0]

@@ -7,16 +7,16 @@ import datetime as dt
 import shutil
 from decimal import Decimal
 
-from optlake.landing import LocalLanding
-from optlake.loader import load
-from optlake.osi import parse_osi
+from optlake.bronze.landing import LocalLanding
+from optlake.bronze import load
+from optlake.reference.osi import parse_osi
 
 
 def test_fixture_symbols_in_silver_match_the_python_parser(spark, dbt, fixture_csv, tmp_path):
     schema = "fixture_silver"
     spark.sql(f"create database if not exists {schema}")
     shutil.copy(fixture_csv, tmp_path)
-    load(spark, LocalLanding(tmp_path), schema, say=lambda *_: None)
+    load(spark, LocalLanding(tmp_path), schema)
     dbt(schema, "build", "--select", "+enriched_options_silver")
 
     with fixture_csv.open() as f:

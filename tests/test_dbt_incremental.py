@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from optlake import cbbo
+from optlake.bronze.specs import cbbo
 from optlake.generator import generate
-from optlake.landing import LocalLanding
-from optlake.loader import load
+from optlake.bronze.landing import LocalLanding
+from optlake.bronze import load
 
 SCHEMA = "incremental_scenario"
 DAY1, DAY2 = dt.date(2025, 1, 27), dt.date(2025, 1, 28)
@@ -31,7 +31,7 @@ GOLD = (f"{SCHEMA}.gold_laymanspystrategy", f"{SCHEMA}.gold_ironcondorstrategy")
 def days(tmp_path_factory) -> dict[dt.date, Path]:
     """Two generated days, each in its own landing folder, plus bad quotes appended to day 1."""
     generated = tmp_path_factory.mktemp("generated")
-    generate(generated, days=2, rows_per_day=ROWS, start=DAY1, progress=lambda *_: None)
+    generate(generated, days=2, rows_per_day=ROWS, start=DAY1)
     folders = {}
     for day in (DAY1, DAY2):
         folder = tmp_path_factory.mktemp(f"landing-{day}")
@@ -44,7 +44,7 @@ def days(tmp_path_factory) -> dict[dt.date, Path]:
 
 
 def load_day(spark, folder: Path, reprocess: bool = False) -> None:
-    load(spark, LocalLanding(folder), SCHEMA, reprocess=reprocess, say=lambda *_: None)
+    load(spark, LocalLanding(folder), SCHEMA, reprocess=reprocess)
 
 
 def snapshots(spark, table: str) -> list[dict]:

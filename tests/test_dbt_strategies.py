@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cbbo_text import write_day
-from optlake.landing import LocalLanding
-from optlake.loader import load
+from optlake.bronze.landing import LocalLanding
+from optlake.bronze import load
 
 D1 = dt.date(2025, 1, 10)  # outside the layman 3-day window of D2, inside the condor 30-day one
 D2 = dt.date(2025, 1, 14)
@@ -46,7 +46,7 @@ def built(spark, dbt, tmp_path_factory) -> str:
     landing: Path = tmp_path_factory.mktemp("landing")
     write_day(landing, D1, D1_QUOTES)
     write_day(landing, D2, D2_QUOTES)
-    load(spark, LocalLanding(landing), schema, say=lambda *_: None)
+    load(spark, LocalLanding(landing), schema)
     dbt(schema, "build")
     return schema
 

@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from optlake import cbbo
+from logcapture import captured_log
+from optlake.bronze.specs import cbbo
+from optlake.bronze.spec import trade_date_from_name
 from optlake.generator import generate
 from optlake.generator.catalogue import ROOTS, UNDERLYINGS
 from optlake.generator.universe import build_contracts, instrument_id, strike_grid
-from optlake.osi import parse_osi
-from optlake.trading_calendar import is_trading_day
+from optlake.reference.osi import parse_osi
+from optlake.reference.trading_calendar import is_trading_day
 
 D = dt.date
 NEW_YORK = ZoneInfo("America/New_York")
@@ -54,7 +56,7 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 
 def trade_date(path: Path) -> dt.date:
-    day = cbbo.trade_date_from_name(path.name)
+    day = trade_date_from_name(path.name)
     assert day is not None
     return day
 
@@ -67,13 +69,13 @@ def truth(path: Path) -> dict:
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Two days of 5,000 rows (Monday 2025-01-27 and the fixture's day)."""
-    return generate(tmp_path_factory.mktemp("small"), 2, 5_000, D(2025, 1, 27), progress=None)
+    return generate(tmp_path_factory.mktemp("small"), 2, 5_000, D(2025, 1, 27))
 
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One day of 120,000 rows: a dozen roots."""
-    return generate(tmp_path_factory.mktemp("large"), 1, 120_000, D(2025, 1, 28), progress=None)[0]
+    return generate(tmp_path_factory.mktemp("large"), 1, 120_000, D(2025, 1, 28))[0]
 
 
 def test_header_is_the_real_files_header(small: list[Path], fixture_csv: Path) -> None:
@@ -99,7 +101,7 @@ def test_timestamps_are_the_session_bars_of_the_day(small: list[Path]) -> None:
 
 @pytest.mark.parametrize("n_rows", [1, 50, 391, 5_000])
 def test_exact_row_count(tmp_path: Path, n_rows: int) -> None:
-    (path,) = generate(tmp_path, 1, n_rows, D(2025, 1, 28), progress=None)
+    (path,) = generate(tmp_path, 1, n_rows, D(2025, 1, 28))
     assert path.name == cbbo.file_name(D(2025, 1, 28))
     assert len(data_lines(path)) == n_rows
 
@@ -174,7 +176,7 @@ def test_instrument_id_is_stable_per_symbol(small: list[Path]) -> None:
 
 
 def test_files_only_on_trading_days(tmp_path: Path) -> None:
-    paths = generate(tmp_path, 3, 100, D(2025, 1, 18), progress=None)  # Saturday before MLK day
+    paths = generate(tmp_path, 3, 100, D(2025, 1, 18))  # Saturday before MLK day
     assert [p.name for p in paths] == [cbbo.file_name(D(2025, 1, d)) for d in (21, 22, 23)]
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [p.name for p in paths]
 
@@ -182,7 +184,7 @@ def test_files_only_on_trading_days(tmp_path: Path) -> None:
 def test_same_seed_same_bytes_other_seed_other_data(tmp_path: Path) -> None:
     def run(folder: str, seed: int) -> list[bytes]:
         out = tmp_path / folder
-        paths = generate(out, 2, 2_000, D(2025, 1, 27), seed=seed, progress=None)
+        paths = generate(out, 2, 2_000, D(2025, 1, 27), seed=seed)
         return [p.read_bytes() for p in paths] + [p.read_bytes() for p in sorted((out / "truth").iterdir())]
 
     first = run("a", 7)
@@ -192,18 +194,18 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path: Path) -> None:
 
 
 def test_gzip_holds_the_same_content_as_plain(tmp_path: Path) -> None:
-    (plain,) = generate(tmp_path / "plain", 1, 3_000, D(2025, 1, 28), progress=None)
-    (packed,) = generate(tmp_path / "gz", 1, 3_000, D(2025, 1, 28), gzip=True, progress=None)
+    (plain,) = generate(tmp_path / "plain", 1, 3_000, D(2025, 1, 28))
+    (packed,) = generate(tmp_path / "gz", 1, 3_000, D(2025, 1, 28), gzip=True)
     assert packed.name == cbbo.file_name(D(2025, 1, 28), gzip=True)
     assert packed.read_bytes()[:2] == b"\x1f\x8b"
     assert gzip.decompress(packed.read_bytes()) == plain.read_bytes()
-    (again,) = generate(tmp_path / "gz-again", 1, 3_000, D(2025, 1, 28), gzip=True, progress=None)
+    (again,) = generate(tmp_path / "gz-again", 1, 3_000, D(2025, 1, 28), gzip=True)
     assert again.read_bytes() == packed.read_bytes()
 
 
 def test_progress_reports_each_file(tmp_path: Path) -> None:
-    messages: list[str] = []
-    generate(tmp_path, 2, 500, D(2025, 1, 27), progress=messages.append)
+    with captured_log() as messages:
+        generate(tmp_path, 2, 500, D(2025, 1, 27))
     assert len(messages) == 2
     assert "opra-pillar-20250127.cbbo-1m.csv" in messages[0] and "500 rows" in messages[0]
 

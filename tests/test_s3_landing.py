@@ -8,8 +8,8 @@ import boto3
 import pytest
 
 from loopback import moto_server
-from optlake.landing import S3Landing
-from optlake.loader import load
+from optlake.bronze.landing import S3Landing
+from optlake.bronze import load
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_load_from_s3_moves_objects_and_loads_rows(spark, schema: str, s3_endpoi
 
     landing = S3Landing("s3://opra/landing", client=client)
     try:
-        report = load(spark, landing, schema, say=lambda _: None)
+        report = load(spark, landing, schema)
     finally:
         landing.close()
 
@@ -56,8 +56,8 @@ def test_load_from_s3_moves_objects_and_loads_rows(spark, schema: str, s3_endpoi
     # nothing pending now; --reprocess reads processed/ again and replaces the same rows
     again = S3Landing("s3://opra/landing", client=client)
     try:
-        assert load(spark, again, schema, say=lambda _: None).results == []
-        report = load(spark, again, schema, reprocess=True, say=lambda _: None)
+        assert load(spark, again, schema).results == []
+        report = load(spark, again, schema, reprocess=True)
     finally:
         again.close()
     assert [r.status for r in report.results] == ["loaded"]

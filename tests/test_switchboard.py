@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from cbbo_text import write_day
-from optlake.landing import LocalLanding
-from optlake.loader import load
+from optlake.bronze.landing import LocalLanding
+from optlake.bronze import load
 from optlake.settings import PROJECT_DIR
 
 STRATEGIES = ["gold_ironcondorstrategy", "gold_laymanspystrategy"]
@@ -58,7 +58,7 @@ def test_a_strategy_switched_off_is_still_built_when_named(spark, dbt, condor_of
     schema = "switchboard"
     spark.sql(f"create database if not exists {schema}")
     write_day(tmp_path, dt.date(2025, 1, 14), [("SPY   250117C00600000", "1", "1.2"), ("SPY   250117P00580000", "1", "1.2")])
-    load(spark, LocalLanding(tmp_path), schema, say=lambda *_: None)
+    load(spark, LocalLanding(tmp_path), schema)
 
     dbt(schema, "build", project_dir=condor_off)
     tables = {r["tableName"] for r in spark.sql(f"show tables in {schema} like 'gold_*'").collect()}

@@ -24,10 +24,10 @@ import pytest
 
 from cbbo_text import quote_line
 from loopback import free_port
-from optlake import cbbo
+from optlake.bronze.specs import cbbo
 from optlake.generator import generate
-from optlake.landing import LocalLanding
-from optlake.loader import load
+from optlake.bronze.landing import LocalLanding
+from optlake.bronze import load
 from optlake.settings import PROJECT_DIR, Settings
 
 DAYS = 3
@@ -59,7 +59,7 @@ def optlake(settings: Settings, *args: str, timeout: int = 600) -> subprocess.Co
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("thrift-landing")
-    generate(folder, days=DAYS, rows_per_day=ROWS, start=START, progress=lambda *_: None)
+    generate(folder, days=DAYS, rows_per_day=ROWS, start=START)
     for offset in range(DAYS):
         day = START + dt.timedelta(days=offset)
         lines = [quote_line(symbol, bid, ask, minute, day) for minute, (symbol, bid, ask) in enumerate(EXTRA_QUOTES)]
@@ -158,7 +158,7 @@ def test_build_on_thrift_matches_local_row_for_row(thrift: Settings, landing: Pa
 
     # The same files on local, in the test session.
     spark.sql(f"create database if not exists {LOCAL_SCHEMA}")
-    load(spark, LocalLanding(tmp_path / "local-landing"), LOCAL_SCHEMA, say=lambda *_: None)
+    load(spark, LocalLanding(tmp_path / "local-landing"), LOCAL_SCHEMA)
     assert spark.table(f"{LOCAL_SCHEMA}.bronze_options_chain").count() == rows_in
     dbt(LOCAL_SCHEMA, "build")
 

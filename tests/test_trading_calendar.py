@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from optlake.trading_calendar import (
+from optlake.reference.trading_calendar import (
     easter_sunday,
     is_trading_day,
     nyse_holidays,

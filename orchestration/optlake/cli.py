@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import logging
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
-from optlake.loader import ENGINES
+from optlake import logs
+from optlake.bronze.loader import ENGINES
 from optlake.settings import Settings
-from optlake.spark_session import SPARK_TARGETS
+from optlake.targets.lock import DEFAULT_TIMEOUT_S, WarehouseBusy, warehouse_lock
+from optlake.targets.spark_session import SPARK_TARGETS
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger(__name__)
 
 
 def _date(text: str) -> dt.date:
@@ -20,112 +31,132 @@ def _date(text: str) -> dt.date:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from exc
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from exc
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text}")
+    return value
+
+
+@contextlib.contextmanager
+def spark_for(args: argparse.Namespace, settings: Settings, app_name: str) -> Iterator["SparkSession"]:
+    """The embedded Spark session, opened under the warehouse lock on the local target."""
+    from optlake.targets.spark_session import get_spark
+
+    guard = (
+        warehouse_lock(settings.warehouse, f"optlake {args.command}", args.lock_timeout)
+        if settings.target == "local"
+        else contextlib.nullcontext()
+    )
+    with guard:
+        yield get_spark(settings, app_name)
+
+
 def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     from optlake.generator import generate
 
-    paths = generate(
-        Path(args.out), args.days, args.rows_per_day, args.start, gzip=args.gzip, seed=args.seed
-    )
-    print(f"Generated {len(paths)} file(s) in {args.out}")
-    return 0
-
-
-def cmd_daily(args: argparse.Namespace, settings: Settings) -> int:
-    from optlake.daily import daily
-    from optlake.dbt_invoke import DbtError
-    from optlake.landing import open_landing
-    from optlake.loader import LoadError
-    from optlake.spark_session import get_spark
-
-    landing = open_landing(args.location)
-    try:
-        daily(get_spark(settings, "optlake-daily"), settings, landing, reprocess=args.reprocess, engine=args.engine)
-    except LoadError as exc:
-        print(f"error: counts do not reconcile: {exc}", file=sys.stderr)
-        return 2
-    except DbtError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        landing.close()
+    paths = generate(Path(args.out), args.days, args.rows_per_day, args.start, gzip=args.gzip, seed=args.seed)
+    log.info("Generated %d file(s) in %s", len(paths), args.out)
     return 0
 
 
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
-    from optlake.landing import open_landing
-    from optlake.loader import LoadError, load
-    from optlake.spark_session import get_spark
+    from optlake.bronze import load, open_landing
 
     landing = open_landing(args.location)
     try:
-        spark = get_spark(settings, "optlake-load")
-        report = load(spark, landing, settings.schema, reprocess=args.reprocess, engine=args.engine)
-    except LoadError as exc:
-        print(f"error: counts do not reconcile: {exc}", file=sys.stderr)
-        return 2
+        with spark_for(args, settings, "optlake-load") as spark:
+            report = load(
+                spark, landing, settings.schema, reprocess=args.reprocess, engine=args.engine,
+                replace_day=args.replace_day,
+            )
     finally:
         landing.close()
-    return 1 if args.strict and report.by_status("rejected") else 0
+    failed = report.by_status("rejected") + report.by_status("duplicate")
+    return 1 if args.strict and failed else 0
+
+
+def cmd_daily(args: argparse.Namespace, settings: Settings) -> int:
+    from optlake.bronze import open_landing
+    from optlake.jobs.daily import daily
+
+    landing = open_landing(args.location)
+    try:
+        with spark_for(args, settings, "optlake-daily") as spark:
+            daily(spark, settings, landing, reprocess=args.reprocess, engine=args.engine, replace_day=args.replace_day)
+    finally:
+        landing.close()
+    return 0
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    from optlake.query import run_query
-    from optlake.spark_session import get_spark
-
     from pyspark.errors import AnalysisException, ParseException
+
+    from optlake.serving.query import run_query
 
     source = Path(args.sql)
     sql = source.read_text() if args.sql.endswith(".sql") and source.is_file() else args.sql
-    spark = get_spark(settings, "optlake-query")
-    try:
-        print(run_query(spark, sql, limit=args.limit))
-    except (AnalysisException, ParseException) as exc:
-        print(f"error: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
-        return 2
+    with spark_for(args, settings, "optlake-query") as spark:
+        try:
+            print(run_query(spark, sql, limit=args.limit))
+        except (AnalysisException, ParseException) as exc:
+            log.error("error: %s", str(exc).strip().splitlines()[0])
+            return 2
     return 0
 
 
 def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
-    from optlake.spark_session import get_spark
-    from optlake.summary import summary
+    from optlake.serving.summary import summary
 
-    print(summary(get_spark(settings, "optlake-summary"), settings.schema))
+    with spark_for(args, settings, "optlake-summary") as spark:
+        print(summary(spark, settings.schema))
     return 0
 
 
 def cmd_thrift(args: argparse.Namespace, settings: Settings) -> int:
-    from optlake import thrift_server
+    from optlake.targets import thrift_server
 
-    try:
-        if args.action == "start":
-            thrift_server.start(settings)
-        elif args.action == "stop":
-            thrift_server.stop(settings)
-        else:
-            return 0 if thrift_server.status(settings) else 3
-    except thrift_server.ThriftError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    if args.action == "start":
+        thrift_server.start(settings)
+    elif args.action == "stop":
+        thrift_server.stop(settings)
+    else:
+        running, lines = thrift_server.status(settings)
+        print("\n".join(lines))
+        return 0 if running else 3
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="optlake", description=__doc__)
-    parser.add_argument(
-        "--schema", help="schema (database) of the tables; default $OPTLAKE_SCHEMA or trading_db"
-    )
+    parser.add_argument("--schema", help="schema (database) of the tables; default $OPTLAKE_SCHEMA or trading_db")
     parser.add_argument("--warehouse", help="local warehouse folder; default $OPTLAKE_WAREHOUSE or ./warehouse")
     parser.add_argument(
         "--target", choices=SPARK_TARGETS,
         help="profiles.yml target whose catalog the Spark commands use; default $OPTLAKE_TARGET or local "
         "(thrift: the PostgreSQL metastore of `optlake thrift start`)",
     )
+    parser.add_argument(
+        "--lock-timeout", type=_seconds,
+        default=float(os.environ.get("OPTLAKE_LOCK_TIMEOUT", DEFAULT_TIMEOUT_S)),
+        help="seconds to wait while another optlake command uses the local warehouse "
+        f"(default $OPTLAKE_LOCK_TIMEOUT or {DEFAULT_TIMEOUT_S:.0f})",
+    )
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help="debug messages, with time and module")
+    noise.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write synthetic OPRA CBBO-1m CSV files")
@@ -139,22 +170,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     ld = sub.add_parser("load", help="load pending CSV files of a landing folder or s3:// prefix into Bronze")
     ld.add_argument("location", help="landing folder or s3://bucket/prefix")
-    ld.add_argument("--reprocess", action="store_true", help="also reload files already in processed/")
-    ld.add_argument("--strict", action="store_true", help="exit 1 when any file was rejected")
+    ld.add_argument("--strict", action="store_true", help="exit 1 when any file was rejected or a duplicate")
     ld.set_defaults(func=cmd_load)
 
     dl = sub.add_parser("daily", help="the daily job in one process: load Bronze, run Silver and the active strategies")
     dl.add_argument("location", help="landing folder or s3://bucket/prefix")
-    dl.add_argument("--reprocess", action="store_true", help="also reload files already in processed/")
     dl.set_defaults(func=cmd_daily)
     for p in (ld, dl):
+        p.add_argument("--reprocess", action="store_true", help="also reload files already in processed/")
+        p.add_argument(
+            "--replace-day", action="store_true",
+            help="a file whose rows overlap an already loaded file of the same trading day supersedes it "
+            "(a corrected re-delivery); without it such a file is rejected as a duplicate",
+        )
         p.add_argument(
             "--engine", choices=ENGINES, default="auto",
             help="CSV parser: arrow (clean files parsed in this process, files with bad lines by Spark), "
             "spark (every file by Spark), auto (default: arrow on a local Spark, spark on a cluster)",
         )
 
-    q = sub.add_parser("query", help="run Spark SQL on the local warehouse and print the result")
+    q = sub.add_parser("query", help="run Spark SQL on the warehouse and print the result")
     q.add_argument("sql", help="SQL text, or the path of a .sql file (e.g. a compiled analysis in target/compiled)")
     q.add_argument("--limit", type=_positive, default=1000, help="rows to print at most (default 1000)")
     q.set_defaults(func=cmd_query)
@@ -162,16 +197,21 @@ def build_parser() -> argparse.ArgumentParser:
     sm = sub.add_parser("summary", help="print the tables of the schema with row counts and the last load")
     sm.set_defaults(func=cmd_summary)
 
-    th = sub.add_parser("thrift", help="start, stop or show the thrift target's servers (PostgreSQL metastore, Spark Thrift server)")
+    th = sub.add_parser(
+        "thrift", help="start, stop or show the thrift target's servers (PostgreSQL metastore, Spark Thrift server)"
+    )
     th.add_argument("action", choices=("start", "stop", "status"))
     th.set_defaults(func=cmd_thrift)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    import os
+    from optlake.bronze.report import LoadError
+    from optlake.jobs.dbt_invoke import DbtError
+    from optlake.targets.thrift_server import ThriftError
 
     args = build_parser().parse_args(argv)
+    logs.configure(logs.VERBOSE if args.verbose else logs.QUIET if args.quiet else logs.NORMAL)
     if args.schema:
         os.environ["OPTLAKE_SCHEMA"] = args.schema
     if args.warehouse:
@@ -181,8 +221,14 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     try:
         return args.func(args, settings)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except LoadError as exc:
+        log.error("error: counts do not reconcile: %s", exc)
+        return 2
+    except (DbtError, ThriftError) as exc:
+        log.error("error: %s", exc)
+        return 1
+    except (FileNotFoundError, ValueError, WarehouseBusy) as exc:
+        log.error("error: %s", exc)
         return 2
 
 

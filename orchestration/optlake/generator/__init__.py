@@ -14,14 +14,16 @@ day), ``paths``, ``pricing``, ``quotes``, ``writer`` (CSV text), ``truth`` (side
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from optlake.generator.catalogue import UNDERLYINGS
 from optlake.generator.day import plan_day, write_day
 from optlake.generator.paths import simulate_paths
-from optlake.trading_calendar import trading_days
+from optlake.reference.trading_calendar import trading_days
+
+log = logging.getLogger(__name__)
 
 __all__ = ["generate"]
 
@@ -33,7 +35,6 @@ def generate(
     start: dt.date,
     gzip: bool = False,
     seed: int = 7,
-    progress: Callable[[str], None] | None = print,
 ) -> list[Path]:
     """Write `days` trading-day files (first trading day on/after start) into out_dir; returns the CSV paths."""
     if days < 1 or rows_per_day < 1:
@@ -47,8 +48,7 @@ def generate(
         began = time.perf_counter()
         path = write_day(out_dir, plan_day(trade_date, spots, rows_per_day, seed), gzip, seed)
         written.append(path)
-        if progress is not None:
-            megabytes = path.stat().st_size / 1e6
-            seconds = time.perf_counter() - began
-            progress(f"wrote {path.name}: {rows_per_day:,} rows, {megabytes:.1f} MB in {seconds:.1f} s")
+        megabytes = path.stat().st_size / 1e6
+        seconds = time.perf_counter() - began
+        log.info("wrote %s: %s rows, %.1f MB in %.1f s", path.name, f"{rows_per_day:,}", megabytes, seconds)
     return written

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from optlake.cbbo import file_name
+from optlake.bronze.specs.cbbo import file_name
 from optlake.generator import writer
 from optlake.generator.catalogue import ROOTS, UNDERLYINGS
 from optlake.generator.pricing import black_scholes, calendar_years, implied_vol, trading_years
@@ -23,7 +23,7 @@ from optlake.generator.quotes import TICK_RULES, Quotes, make_quotes
 from optlake.generator.seeding import DROP_STREAM, QUOTE_STREAM, rng_for
 from optlake.generator.truth import truth_document, truth_path, write_truth
 from optlake.generator.universe import Contracts, build_contracts
-from optlake.trading_calendar import SESSION_MINUTES, session_minutes_utc
+from optlake.reference.trading_calendar import SESSION_MINUTES, session_minutes_utc
 
 CHUNK_ROWS = 1_000_000
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from optlake.trading_calendar import previous_trading_day, third_friday, trading_days
+from optlake.reference.trading_calendar import previous_trading_day, third_friday, trading_days
 
 MONTHLIES = 3
 WEEKLIES = 5

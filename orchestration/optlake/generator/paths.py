@@ -12,7 +12,7 @@ import numpy as np
 
 from optlake.generator.catalogue import Underlying
 from optlake.generator.seeding import PATH_STREAM, rng_for
-from optlake.trading_calendar import SESSION_MINUTES
+from optlake.reference.trading_calendar import SESSION_MINUTES
 
 TRADING_DAYS_PER_YEAR = 252
 OVERNIGHT_SHARE = 0.2  # share of a day's variance that arrives between close and open

@@ -22,8 +22,8 @@ import numpy as np
 
 from optlake.generator.catalogue import ROOTS, Root, underlying_index
 from optlake.generator.expiries import expiries
-from optlake.osi import format_osi
-from optlake.trading_calendar import session_close_utc, trading_days_after
+from optlake.reference.osi import format_osi
+from optlake.reference.trading_calendar import session_close_utc, trading_days_after
 
 MIN_ROOT_CONTRACTS = 8  # a root is used only when its share is at least this many contracts
 MIN_EXPIRY_CONTRACTS = 12  # an expiry is added only when it gets at least this many contracts

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from optlake.cbbo import HEADER, PUBLISHER_OPRA_PILLAR, RTYPE_CBBO_1M
+from optlake.bronze.specs.cbbo import HEADER, PUBLISHER_OPRA_PILLAR, RTYPE_CBBO_1M
 from optlake.generator.quotes import Quotes
 
 SIDE_NONE = "N"

@@ -3,16 +3,19 @@ incrementally and the active strategies, all on one Spark session (one JVM)."""
 
 from __future__ import annotations
 
+import logging
 import time
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
-from optlake.dbt_invoke import invoke_dbt
-from optlake.landing import Landing
-from optlake.loader import load
+from optlake.bronze import load
+from optlake.bronze.landing import Landing
+from optlake.jobs.dbt_invoke import invoke_dbt
 from optlake.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+log = logging.getLogger(__name__)
 
 #: dbt steps of the daily job. Tests (`dbt test`) are left to a separate run: the reconciliation
 #: test reads every day, which a daily job that should cost the same on day 300 must not do.
@@ -28,20 +31,20 @@ def daily(
     landing: Landing,
     reprocess: bool = False,
     engine: str = "auto",
-    say: Callable[[str], None] = print,
+    replace_day: bool = False,
 ) -> dict[str, float]:
     """Run the daily job; returns seconds per step (bronze, silver, gold)."""
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
-    load(spark, landing, settings.schema, reprocess=reprocess, say=say, engine=engine)
+    load(spark, landing, settings.schema, reprocess=reprocess, engine=engine, replace_day=replace_day)
     seconds["bronze"] = time.monotonic() - t0
     if not spark.catalog.tableExists(f"{settings.schema}.underlying_map"):
-        say("dbt seed (first run on this warehouse)")
+        log.info("dbt seed (first run on this warehouse)")
         invoke_dbt(settings, "seed", "--quiet")
     for name, args in DBT_STEPS:
         t0 = time.monotonic()
-        say(f"dbt {' '.join(args)}")
+        log.info("dbt %s", " ".join(args))
         invoke_dbt(settings, *args, "--quiet")
         seconds[name] = time.monotonic() - t0
-    say("daily: " + ", ".join(f"{name} {s:.1f} s" for name, s in seconds.items()))
+    log.info("daily: %s", ", ".join(f"{name} {s:.1f} s" for name, s in seconds.items()))
     return seconds

@@ -1,12 +1,12 @@
-"""The single-machine fast path of the Bronze loader: Arrow parses, Iceberg commits.
+"""The single-machine engine of the Bronze loader: Arrow parses, Iceberg commits.
 
 For a file whose every line is clean, Arrow reads the CSV (every column as text), applies the same
-checks as the Spark path (bronze_parse's patterns), converts the columns exactly as the Spark path
-does, and writes the file's Iceberg data file itself (Parquet, zstd, Iceberg field ids). One
+checks as the Spark engine (the column types of spec.py), converts the columns exactly as the Spark
+engine does, and writes the file's Iceberg data file itself (Parquet, zstd, Iceberg field ids). One
 Iceberg ReplacePartitions commit then publishes the files of a load, replacing each file's
-(trade_date, file_name) partition atomically, as `overwritePartitions` does on the Spark path.
+(trade_date, file_name) partition atomically, as `overwritePartitions` does in the Spark engine.
 
-A file with any bad line, or without a trade date in its name, is left to the Spark path, which
+A file with any bad line, or without a trade date in its name, is left to the Spark engine, which
 quarantines bad lines with their line numbers and reasons. Spark (the JVM) is only used for the
 Iceberg table metadata and the commit.
 """
@@ -14,22 +14,25 @@ Iceberg table metadata and the commit.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from optlake import bronze_rules as rules
-from optlake import cbbo
+from optlake.bronze.spec import NS_SUFFIX, DatasetSpec, trade_date_from_name
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+log = logging.getLogger(__name__)
+
 BLOCK_BYTES = 64 << 20
+#: Bronze (Spark) type -> Arrow type of the data files.
 ARROW_TYPES: dict[str, pa.DataType] = {
     "timestamp": pa.timestamp("us", tz="UTC"),
     "bigint": pa.int64(),
@@ -40,53 +43,55 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
-def read_batches(path: Path) -> pacsv.CSVStreamingReader:
+def read_batches(spec: DatasetSpec, path: Path) -> pacsv.CSVStreamingReader:
     """Stream the CSV as text columns; empty fields are nulls, as in Spark's CSV reader."""
     return pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES, use_threads=True),
         convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in cbbo.COLUMNS},
+            column_types={c: pa.string() for c in spec.column_names},
             strings_can_be_null=True,
-            include_columns=list(cbbo.COLUMNS),
+            include_columns=list(spec.column_names),
         ),
     )
 
 
-def all_clean(batch: pa.RecordBatch) -> bool:
-    """True when no line of the batch has a problem the Spark path would quarantine."""
+def all_clean(spec: DatasetSpec, batch: pa.RecordBatch) -> bool:
+    """True when no line of the batch has a problem the Spark engine would quarantine."""
     ok = pa.scalar(True)
-    for c in rules.REQUIRED:
+    for c in spec.required:
         ok = pc.and_(ok, pc.is_valid(batch.column(c)))
-    patterns = {c: rules.TS_PATTERN for c in cbbo.TIMESTAMP_COLUMNS}
-    patterns |= {c: rules.PRICE_PATTERN for c in cbbo.PRICE_COLUMNS}
-    patterns |= {c: rules.UINT_PATTERN for c in rules.INTEGER_TYPES}
-    for c, pattern in patterns.items():
-        column = batch.column(c)
-        ok = pc.and_(ok, pc.or_kleene(pc.is_null(column), pc.match_substring_regex(column, pattern)))
+    for c in spec.columns:
+        if c.type.pattern is not None:
+            column = batch.column(c.name)
+            ok = pc.and_(ok, pc.or_kleene(pc.is_null(column), pc.match_substring_regex(column, c.type.pattern)))
     if not pc.all(ok).as_py():
         return False
-    for c, (_, largest) in rules.INTEGER_TYPES.items():
-        if largest < 2**63 - 1:
-            top = pc.max(pc.cast(batch.column(c), pa.int64())).as_py()
-            if top is not None and top > largest:
+    for c in spec.of_kind("integer"):
+        if c.type.largest is not None and c.type.largest < 2**63 - 1:
+            top = pc.max(pc.cast(batch.column(c.name), pa.int64())).as_py()
+            if top is not None and top > c.type.largest:
                 return False
     # Epoch nanoseconds are floored to microseconds; the Arrow cast truncates, equal only from 1970.
-    first = pc.min(pc.cast(batch.column("ts_recv"), pa.timestamp("ns", tz="UTC"))).as_py()
-    return first is None or first.year >= 1970
+    for c in spec.of_kind("timestamp"):
+        first = pc.min(pc.cast(batch.column(c.name), pa.timestamp("ns", tz="UTC"))).as_py()
+        if first is not None and first.year < 1970:
+            return False
+    return True
 
 
 def typed_batch(batch: pa.RecordBatch, schema: pa.Schema, extra: dict[str, pa.Scalar]) -> pa.RecordBatch:
-    """The Bronze row layout of a clean batch: values converted as bronze_parse.typed_columns does."""
+    """The Bronze row layout of a clean batch: values converted as spark_engine.typed_columns does."""
+    timestamps = {f.name for f in schema if f.name + NS_SUFFIX in schema.names}
     arrays = []
     for field in schema:
         name = field.name
         if name in extra:
             arrays.append(pa.repeat(extra[name], batch.num_rows))
-        elif name.endswith("_ns"):
-            ns = pc.cast(batch.column(name[:-3]), pa.timestamp("ns", tz="UTC"))
+        elif name.endswith(NS_SUFFIX) and name[: -len(NS_SUFFIX)] in timestamps:
+            ns = pc.cast(batch.column(name[: -len(NS_SUFFIX)]), pa.timestamp("ns", tz="UTC"))
             arrays.append(pc.cast(ns, pa.int64()))
-        elif name in cbbo.TIMESTAMP_COLUMNS:
+        elif name in timestamps:
             ns = pc.cast(batch.column(name), pa.timestamp("ns", tz="UTC"))
             arrays.append(pc.cast(ns, field.type, safe=False))
         else:
@@ -94,14 +99,16 @@ def typed_batch(batch: pa.RecordBatch, schema: pa.Schema, extra: dict[str, pa.Sc
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def write_data_file(path: Path, out: Path, schema: pa.Schema, extra: dict[str, pa.Scalar]) -> int | None:
+def write_data_file(
+    spec: DatasetSpec, path: Path, out: Path, schema: pa.Schema, extra: dict[str, pa.Scalar]
+) -> int | None:
     """Write one clean CSV as a Parquet data file; None (and no file) when a line needs Spark."""
     rows = 0
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         with pq.ParquetWriter(out, schema, compression="zstd") as writer:
-            for batch in read_batches(path):
-                if not all_clean(batch):
+            for batch in read_batches(spec, path):
+                if not all_clean(spec, batch):
                     raise _NeedsSpark
                 writer.write_batch(typed_batch(batch, schema, extra))
                 rows += batch.num_rows
@@ -112,7 +119,7 @@ def write_data_file(path: Path, out: Path, schema: pa.Schema, extra: dict[str, p
 
 
 class _NeedsSpark(Exception):
-    """A line of the file fails a check: the file goes through the Spark path."""
+    """A line of the file fails a check: the file goes through the Spark engine."""
 
 
 class IcebergTable:
@@ -161,20 +168,19 @@ class IcebergTable:
 
 def load_files(
     spark: "SparkSession",
+    spec: DatasetSpec,
     table_name: str,
     files: list[tuple[str, Path]],
     load_id: str,
     ingested_at: dt.datetime,
-    column_types: dict[str, str],
-    say: Callable[[str], None],
 ) -> dict[str, int]:
     """Load the clean files of (name, local path); returns rows per file it committed."""
     table = IcebergTable(spark, table_name)
-    schema = table.arrow_schema(column_types)
+    schema = table.arrow_schema(dict(spec.bronze_columns()))
     written: list[tuple[Path, str]] = []
     rows: dict[str, int] = {}
     for name, path in files:
-        trade_date = cbbo.trade_date_from_name(name)
+        trade_date = trade_date_from_name(name)
         if trade_date is None:
             continue
         partition = f"trade_date={trade_date.isoformat()}/file_name={name}"
@@ -185,11 +191,11 @@ def load_files(
             "load_id": pa.scalar(load_id),
             "ingested_at": pa.scalar(ingested_at.replace(tzinfo=dt.timezone.utc), pa.timestamp("us", tz="UTC")),
         }
-        n = write_data_file(path, out, schema, extra)
+        n = write_data_file(spec, path, out, schema, extra)
         if n is None:
-            say(f"  {name}: has lines to check one by one, loading it with Spark")
+            log.info("  %s: has lines to check one by one, loading it with Spark", name)
             continue
-        say(f"  {name}: {n:,} rows parsed and written with Arrow")
+        log.info("  %s: %s rows parsed and written with Arrow", name, f"{n:,}")
         written.append((out, partition))
         rows[name] = n
     if written:

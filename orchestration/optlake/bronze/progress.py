@@ -1,20 +1,21 @@
-"""Progress output for long Spark work: a background thread that reports task progress."""
+"""Progress output for long Spark work: a background thread that logs task progress."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from typing import Callable
 
 from pyspark import SparkContext
 
+log = logging.getLogger(__name__)
+
 
 class SparkProgress:
-    """While active, prints completed/total tasks of running stages every ``interval`` seconds."""
+    """While active, logs completed/total tasks of running stages every ``interval`` seconds."""
 
-    def __init__(self, sc: SparkContext, say: Callable[[str], None], label: str, interval: float = 5.0) -> None:
+    def __init__(self, sc: SparkContext, label: str, interval: float = 5.0) -> None:
         self._sc = sc
-        self._say = say
         self._label = label
         self._interval = interval
         self._stop = threading.Event()
@@ -41,6 +42,6 @@ class SparkProgress:
                     total += info.numTasks
             elapsed = time.monotonic() - self._start
             if total:
-                self._say(f"  {self._label}: {done}/{total} tasks done, {elapsed:.0f} s")
+                log.info("  %s: %d/%d tasks done, %.0f s", self._label, done, total, elapsed)
             else:
-                self._say(f"  {self._label}: working, {elapsed:.0f} s")
+                log.info("  %s: working, %.0f s", self._label, elapsed)

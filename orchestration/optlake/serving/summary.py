@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from optlake.query import format_table
+from optlake.serving.query import format_table
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

@@ -24,16 +24,20 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
+import logging
 from pathlib import Path
 
 from optlake.settings import Settings
-from optlake.spark_session import spark_conf
+from optlake.targets.spark_session import spark_conf
 
 THRIFT_SERVER_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 METASTORE_DB = "metastore"
 METASTORE_USER = "optlake"
 JDBC_JAR = Path("/usr/share/java/postgresql.jar")
 HOST = "127.0.0.1"
+
+
+log = logging.getLogger(__name__)
 
 
 class ThriftError(RuntimeError):
@@ -233,7 +237,7 @@ def _log_tail(path: Path, lines: int = 30) -> str:
         return "(no log)"
 
 
-def start_server(settings: Settings, paths: ThriftPaths, timeout_s: float = 240.0, progress=print) -> int:
+def start_server(settings: Settings, paths: ThriftPaths, timeout_s: float = 240.0) -> int:
     """Start the Thrift server in the background and wait until it accepts connections. Returns its pid."""
     pid = server_pid(paths)
     if pid is not None:
@@ -246,8 +250,8 @@ def start_server(settings: Settings, paths: ThriftPaths, timeout_s: float = 240.
     Path(conf["spark.sql.warehouse.dir"]).mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **settings.dbt_env()}
     env.pop("PYSPARK_SUBMIT_ARGS", None)
-    with paths.server_log.open("w") as log:
-        process = subprocess.Popen(server_command(conf, settings.thrift_port), stdout=log, stderr=subprocess.STDOUT,
+    with paths.server_log.open("w") as server_output:
+        process = subprocess.Popen(server_command(conf, settings.thrift_port), stdout=server_output, stderr=subprocess.STDOUT,
                                    cwd=paths.home, env=env, start_new_session=True)
     paths.server_pid.write_text(f"{process.pid}\n")
     started = time.monotonic()
@@ -263,7 +267,7 @@ def start_server(settings: Settings, paths: ThriftPaths, timeout_s: float = 240.
             raise ThriftError(f"the Thrift server did not open port {settings.thrift_port} within {timeout_s:.0f} s; "
                               f"last lines of {paths.server_log}:\n{_log_tail(paths.server_log)}")
         if waited >= next_note:
-            progress(f"  waiting for the Thrift server ({waited:.0f} s)...")
+            log.info(f"  waiting for the Thrift server ({waited:.0f} s)...")
             next_note += 15.0
         time.sleep(0.5)
     return process.pid
@@ -310,37 +314,38 @@ def check_server(settings: Settings) -> list[str]:
 # ---------------------------------------------------------------- the commands
 
 
-def start(settings: Settings, progress=print) -> None:
+def start(settings: Settings) -> None:
     paths = ThriftPaths(settings.thrift_home)
     paths.home.mkdir(parents=True, exist_ok=True)
     if init_postgres(paths):
-        progress(f"metastore: created a PostgreSQL cluster in {paths.pg_data}")
+        log.info(f"metastore: created a PostgreSQL cluster in {paths.pg_data}")
     start_postgres(paths, settings.metastore_port)
     ensure_metastore_db(settings.metastore_port)
-    progress(f"metastore: PostgreSQL on {HOST}:{settings.metastore_port}, database {METASTORE_DB}")
+    log.info(f"metastore: PostgreSQL on {HOST}:{settings.metastore_port}, database {METASTORE_DB}")
     already = server_pid(paths)
     started = time.monotonic()
-    pid = start_server(settings, paths, progress=progress)
+    pid = start_server(settings, paths)
     how = "already running" if already else f"started in {time.monotonic() - started:.0f} s"
-    progress(f"thrift server: {HOST}:{settings.thrift_port}, pid {pid}, {how} (log: {paths.server_log})")
+    log.info(f"thrift server: {HOST}:{settings.thrift_port}, pid {pid}, {how} (log: {paths.server_log})")
     databases = check_server(settings)
-    progress(f"thrift server: answers; databases: {', '.join(databases)}")
+    log.info(f"thrift server: answers; databases: {', '.join(databases)}")
 
 
-def stop(settings: Settings, progress=print) -> None:
+def stop(settings: Settings) -> None:
     paths = ThriftPaths(settings.thrift_home)
-    progress("thrift server: stopped" if stop_server(paths) else "thrift server: was not running")
-    progress("metastore: stopped" if stop_postgres(paths) else "metastore: was not running")
+    log.info("thrift server: stopped" if stop_server(paths) else "thrift server: was not running")
+    log.info("metastore: stopped" if stop_postgres(paths) else "metastore: was not running")
 
 
-def status(settings: Settings, progress=print) -> bool:
-    """Print what runs; True when both servers do."""
+def status(settings: Settings) -> tuple[bool, list[str]]:
+    """What runs, as lines for the user; True when both servers do."""
     paths = ThriftPaths(settings.thrift_home)
+    lines: list[str] = []
     pg = postgres_running(paths)
     pid = server_pid(paths)
     serving = pid is not None and _port_open(settings.thrift_port)
-    progress(f"metastore: {'running' if pg else 'stopped'} (PostgreSQL {HOST}:{settings.metastore_port}, data {paths.pg_data})")
+    lines.append(f"metastore: {'running' if pg else 'stopped'} (PostgreSQL {HOST}:{settings.metastore_port}, data {paths.pg_data})")
     state = f"running, pid {pid}" if serving else ("starting" if pid else "stopped")
-    progress(f"thrift server: {state} ({HOST}:{settings.thrift_port}, log {paths.server_log})")
-    progress(f"warehouse: {spark_conf(settings, 'thrift')['spark.sql.warehouse.dir']}")
-    return pg and serving
+    lines.append(f"thrift server: {state} ({HOST}:{settings.thrift_port}, log {paths.server_log})")
+    lines.append(f"warehouse: {spark_conf(settings, 'thrift')['spark.sql.warehouse.dir']}")
+    return pg and serving, lines

@@ -1,0 +1,18 @@
+"""The Bronze datasets. A new vendor format is a new module here with a DatasetSpec, added to SPECS."""
+
+from __future__ import annotations
+
+from optlake.bronze.spec import DatasetSpec
+from optlake.bronze.specs import cbbo
+
+SPECS: tuple[DatasetSpec, ...] = (cbbo.SPEC,)
+
+
+def spec_for_header(header: str) -> DatasetSpec | None:
+    """The dataset whose header is exactly ``header``, else None."""
+    return next((s for s in SPECS if s.header == header), None)
+
+
+def closest_spec(name: str) -> DatasetSpec:
+    """The dataset a file name suggests (its pattern), else the first one: for error messages."""
+    return next((s for s in SPECS if s.matches_name(name)), SPECS[0])
