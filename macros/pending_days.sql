@@ -1,41 +1,49 @@
 {#
-  Which trading days an incremental Silver model must (re)process.
+  Which trading days an incremental Silver-side model must (re)process.
 
   A day's version is the newest Bronze `ingested_at` among its rows; a Bronze reload of a file gives
   the day a newer version. A Silver-side table records, per row, the version it was built from
-  (`bronze_ingested_at`). A day is pending when Bronze has a newer version than every table in
-  `done_relations` holds for it, or when none of them holds the day yet.
+  (`bronze_ingested_at`). A day of Bronze is pending for `relation` when
+  - `relation` holds the day at another version (an older one, or rows of a file that has left
+    Bronze since), or
+  - `relation` does not hold the day and no table in `also_done_in` holds it at Bronze's version.
+  `also_done_in` lets a table that a day may legitimately leave empty (the rejected table: a day
+  without rejects) treat the day as done once a table built after it (Silver) has processed it.
 
   Returns a list of 'yyyy-mm-dd' strings (empty at parse time and when nothing is pending).
 #}
-{% macro pending_trade_days(bronze_relation, done_relations) %}
+{% macro pending_trade_days(bronze_relation, relation, also_done_in=[]) %}
   {%- if not execute -%}{{ return([]) }}{%- endif -%}
-  {%- set done_relations = done_relations | reject('none') | list -%}
+  {%- set also_done_in = also_done_in | reject('none') | list -%}
   {%- set query -%}
     with bronze_versions as (
       {{ day_versions_sql(bronze_relation, 'ingested_at') }}
     ),
-    {% if done_relations %}
-    done_versions as (
-      select trade_date, max(version) as version
+    held_versions as (
+      {{ day_versions_sql(relation, 'bronze_ingested_at') }}
+    ),
+    {% if also_done_in %}
+    done_elsewhere as (
+      select distinct trade_date, version
       from (
-        {%- for relation in done_relations %}
-        {{ day_versions_sql(relation, 'bronze_ingested_at') }}
+        {%- for done in also_done_in %}
+        {{ day_versions_sql(done, 'bronze_ingested_at') }}
         {%- if not loop.last %} union all{% endif %}
         {%- endfor %}
       ) as done
-      group by trade_date
-    ),
-    {% else %}
-    done_versions as (
-      select cast(null as date) as trade_date, cast(null as timestamp) as version
     ),
     {% endif %}
     final as (
       select cast(bronze_versions.trade_date as {{ string_type() }}) as trade_date
       from bronze_versions
-      left join done_versions on bronze_versions.trade_date = done_versions.trade_date
-      where done_versions.version is null or bronze_versions.version > done_versions.version
+      left join held_versions on bronze_versions.trade_date = held_versions.trade_date
+      {%- if also_done_in %}
+      left join done_elsewhere
+        on bronze_versions.trade_date = done_elsewhere.trade_date
+        and bronze_versions.version = done_elsewhere.version
+      {%- endif %}
+      where (held_versions.version is null{% if also_done_in %} and done_elsewhere.trade_date is null{% endif %})
+        or held_versions.version != bronze_versions.version
     )
     select * from final order by trade_date
   {%- endset -%}
@@ -52,39 +60,61 @@
 {%- endmacro %}
 
 {#
-  Pre-hook of the incremental Silver models: remove what Bronze no longer has. Renders nothing when
-  there is nothing to remove, on full builds and at parse time.
+  Silver-side tables hold, for every day they hold, exactly the rows Bronze gives them now. What
+  removes the rest differs by engine, through two hooks of both incremental Silver models
+  (dbt_project.yml); each renders nothing on the engine it does not serve, on full builds and at
+  parse time.
+  - Spark: a run replaces the partitions of the pending days it writes (insert_overwrite, one
+    atomic commit per table). A day it writes no rows for (every quote of a reloaded day now goes
+    to the other table, or the day has left Bronze) keeps its old rows: the post-hook deletes them.
+  - Athena: the MERGE updates and inserts but never removes; the pre-hook deletes, before it, the
+    rows whose Bronze lines are gone.
 #}
 {% macro delete_rows_gone_from_bronze(bronze_relation) %}
   {{ return(adapter.dispatch('delete_rows_gone_from_bronze')(bronze_relation)) }}
 {% endmacro %}
 
-{#
-  Spark: delete the days this table holds that Bronze no longer has (a reload that quarantined
-  every row of a day's file). insert_overwrite replaces the whole partition of every day a run
-  writes, so only days that are not written again need deleting.
-#}
 {% macro default__delete_rows_gone_from_bronze(bronze_relation) %}
+  {{ return('') }}
+{% endmacro %}
+
+{% macro delete_days_left_out_of_date(bronze_relation) %}
+  {{ return(adapter.dispatch('delete_days_left_out_of_date')(bronze_relation)) }}
+{% endmacro %}
+
+{#
+  Spark post-hook, after the insert_overwrite: every day this table still holds at a version that is
+  not Bronze's is a day the run did not rewrite, so its rows are stale: a pending day that now
+  yields no rows here, or a day gone from Bronze. Whole trade_date partitions: Iceberg deletes them
+  from metadata alone, without reading or rewriting a data file.
+  Interrupted runs: if the process dies between the insert and this delete, the day still holds an
+  old version here, so it is pending again on the next run, which deletes it then.
+#}
+{% macro default__delete_days_left_out_of_date(bronze_relation) %}
   {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
-  {%- set days = held_days_out_of_date(bronze_relation, gone_only=true) -%}
+  {%- set days = held_days_out_of_date(bronze_relation) -%}
   {%- if days -%}
     {{ return('delete from ' ~ this ~ ' where ' ~ trade_days_filter('trade_date', days)) }}
   {%- endif -%}
   {{ return('') }}
 {% endmacro %}
 
+{% macro athena__delete_days_left_out_of_date(bronze_relation) %}
+  {{ return('') }}
+{% endmacro %}
+
 {#
-  The days this table holds whose version is not Bronze's: days gone from Bronze, and unless
-  gone_only, also days whose Bronze version changed. A list of 'yyyy-mm-dd' strings.
+  The days this table holds at a version that is not Bronze's (a day gone from Bronze, or whose
+  Bronze version changed). A list of 'yyyy-mm-dd' strings.
 #}
-{% macro held_days_out_of_date(bronze_relation, gone_only) %}
+{% macro held_days_out_of_date(bronze_relation) %}
   {%- set query -%}
     with held as ({{ day_versions_sql(this, 'bronze_ingested_at') }}),
     in_bronze as ({{ day_versions_sql(bronze_relation, 'ingested_at') }})
     select cast(held.trade_date as {{ string_type() }}) as trade_date
     from held
     left join in_bronze on held.trade_date = in_bronze.trade_date
-    where in_bronze.version is null{% if not gone_only %} or in_bronze.version != held.version{% endif %}
+    where in_bronze.version is null or in_bronze.version != held.version
   {%- endset -%}
   {{ return(run_query(query).columns[0].values() | list) }}
 {% endmacro %}
@@ -100,7 +130,7 @@
 #}
 {% macro athena__delete_rows_gone_from_bronze(bronze_relation) %}
   {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
-  {%- set days = held_days_out_of_date(bronze_relation, gone_only=false) -%}
+  {%- set days = held_days_out_of_date(bronze_relation) -%}
   {%- if not days -%}{{ return('') }}{%- endif -%}
   {%- set files_query -%}
     select distinct cast(trade_date as {{ string_type() }}) as trade_date, file_name, load_id

@@ -1,9 +1,10 @@
 -- One row per valid option quote: OSI symbol parsed, root mapped to its underlying, exact mid price.
 -- Incremental: each run reads and replaces only the trading days that are new in Bronze or were
--- reloaded since they were last processed; every other partition is left untouched.
+-- reloaded since they were last processed; every other partition is left untouched. A processed
+-- day that now has no valid quote is removed by the post-hook (dbt_project.yml).
 -- depends_on: {{ ref('enriched_options_silver_rejected') }}
 {%- set bronze = source('bronze', 'bronze_options_chain') -%}
-{%- set pending_days = pending_trade_days(bronze, [this]) if is_incremental() else [] %}
+{%- set pending_days = pending_trade_days(bronze, this) if is_incremental() else [] %}
 
 with
 
