@@ -14,12 +14,13 @@ DEMO_DAYS ?= 3
 DEMO_ROWS ?= 50000
 DEMO_START ?= 2025-01-27
 
-.PHONY: env thrift-deps thrift-start thrift-stop thrift-status demo test lint bench bench-quick clean help
+.PHONY: env thrift-deps thrift-start thrift-stop thrift-status demo test test-fast lint lint-python bench bench-quick clean help
 
 help:
 	@echo "make demo   - install, generate $(DEMO_DAYS) sample days, load Bronze, build Silver + Gold, print the tables and signals"
-	@echo "make test   - install and run the whole test suite"
-	@echo "make lint   - sqlfluff lint of the dbt SQL: sparksql dialect (local target), athena dialect (athena target, moto)"
+	@echo "make test   - install, lint the Python (ruff) and run the whole test suite (what CI runs)"
+	@echo "make test-fast - the pure-Python and unit tests only (no Spark, dbt or servers; under 3 minutes)"
+	@echo "make lint   - ruff check + format check of the Python; sqlfluff lint of the dbt SQL: sparksql dialect (local target), athena dialect (athena target, moto)"
 	@echo "make bench  - benchmark: 10M-row day, 20 days of history; ours vs DuckDB vs the old pipeline (~40 min)"
 	@echo "make bench-quick - the same harness on small sizes (a few minutes)"
 	@echo "make thrift-start / thrift-stop / thrift-status - the thrift target's servers (PostgreSQL metastore, Spark Thrift server)"
@@ -58,10 +59,18 @@ demo: env
 	$(BIN)/optlake summary
 
 # The thrift tests start their own PostgreSQL and Thrift server (on free ports, in a temporary folder).
-test: env thrift-deps
+test: env thrift-deps lint-python
 	$(BIN)/python -m pytest
 
-lint: env
+# The inner loop: everything not marked `integration` (see pyproject.toml and tests/conftest.py).
+test-fast: env
+	$(BIN)/python -m pytest -m "not integration" -q
+
+lint-python: env
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lint: lint-python
 	$(BIN)/sqlfluff lint models tests/dbt analyses
 	bash scripts/lint-athena.sh
 

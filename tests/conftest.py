@@ -9,6 +9,18 @@ import pytest
 
 from optlake.settings import PROJECT_DIR, Settings
 
+#: Fixtures that start or use the embedded Spark session: a test using one is an integration test.
+SPARK_FIXTURES = {"spark", "dbt", "schema", "settings"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses the Spark fixtures `integration` (modules that start the CLI or
+    servers mark themselves), so that `make test-fast` (-m "not integration") runs only the rest."""
+    for item in items:
+        if SPARK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
 FIXTURE = PROJECT_DIR.parent / "shared" / "fixtures" / "opra-pillar-20250128.cbbo-1m.csv"
 if not FIXTURE.exists():  # CI clones the repo with shared/ beside it
     FIXTURE = Path(os.environ.get("OPTLAKE_FIXTURE", FIXTURE))

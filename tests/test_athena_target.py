@@ -36,6 +36,8 @@ from loopback import athena_profile_env, moto_server
 from optlake.bronze.tables import table_definitions
 from optlake.settings import PROJECT_DIR
 
+pytestmark = pytest.mark.integration
+
 REGION = "us-east-1"
 SCHEMA = "trading_db"
 LAKE = "optlake-lake"

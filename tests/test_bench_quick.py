@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 
 from optlake.settings import PROJECT_DIR
+import pytest
+
+pytestmark = pytest.mark.integration
 
 
 def test_quick_benchmark_measures_every_path_and_writes_its_report(tmp_path: Path):

@@ -13,6 +13,9 @@ from pathlib import Path
 
 from optlake.generator import generate
 from optlake.settings import PROJECT_DIR
+import pytest
+
+pytestmark = pytest.mark.integration
 
 OPTLAKE = [sys.executable, "-m", "optlake.cli"]
 

@@ -270,8 +270,11 @@ def test_near_the_money_quotes_are_tight_and_realistic(large: Path) -> None:
     doc = truth(large)
     spot = doc["underlyings"]["SPX"]["spot"][0]
     first_bar = [r for r in rows(large) if r["ts_recv"] == "2025-01-28T14:31:00.000000000Z"]
-    for r in first_bar:
-        contract = parse_osi(r["symbol"])
-        if contract.root == "SPXW" and abs(float(contract.strike) / spot - 1) < 0.005:
-            bid, ask = float(r["bid_px_00"]), float(r["ask_px_00"])
-            assert bid > 0 and (ask - bid) / ((ask + bid) / 2) < 0.2
+    near = [
+        r for r in first_bar
+        if (c := parse_osi(r["symbol"])).root == "SPXW" and abs(float(c.strike) / spot - 1) < 0.005
+    ]
+    assert len(near) >= 4, f"only {len(near)} SPXW quotes within 0.5% of spot {spot:.2f} in the first minute"
+    for r in near:
+        bid, ask = float(r["bid_px_00"]), float(r["ask_px_00"])
+        assert bid > 0 and (ask - bid) / ((ask + bid) / 2) < 0.2, r

@@ -12,6 +12,9 @@ from pathlib import Path
 
 from loopback import athena_profile_env, moto_server
 from optlake.settings import PROJECT_DIR, Settings
+import pytest
+
+pytestmark = pytest.mark.integration
 
 LINTED = ["models", "tests/dbt", "analyses"]
 

@@ -30,6 +30,8 @@ from optlake.bronze.landing import LocalLanding
 from optlake.bronze import load
 from optlake.settings import PROJECT_DIR, Settings
 
+pytestmark = pytest.mark.integration
+
 DAYS = 3
 ROWS = 4000
 START = dt.date(2025, 1, 27)
@@ -117,7 +119,7 @@ def test_status_reports_both_servers_running(thrift: Settings):
 def test_start_twice_reuses_the_running_servers(thrift: Settings):
     again = optlake(thrift, "thrift", "start")
     assert again.returncode == 0, again.stderr
-    assert "already running" in again.stdout
+    assert "already running" in again.stderr
 
 
 def test_metastore_lives_in_postgresql(thrift: Settings):
@@ -139,7 +141,7 @@ def test_build_on_thrift_matches_local_row_for_row(thrift: Settings, landing: Pa
     loaded = optlake(thrift, "--target", "thrift", "load", str(tmp_path / "thrift-landing"))
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
     rows_in = DAYS * (ROWS + len(EXTRA_QUOTES))
-    assert f"rows read {rows_in:,} = loaded {rows_in:,} + quarantined 0" in loaded.stdout
+    assert f"rows read {rows_in:,} = loaded {rows_in:,} + quarantined 0" in loaded.stderr
     assert hive_rows(thrift, f"select count(*) from {THRIFT_SCHEMA}.bronze_options_chain") == [(rows_in,)]
 
     # Silver and Gold on thrift, with every data test and unit test of the project.
@@ -204,10 +206,16 @@ def test_build_on_thrift_matches_local_row_for_row(thrift: Settings, landing: Pa
     assert "iceberg" in flat.lower() and "trade_date" in flat
 
 
-def test_stop_stops_both_servers(thrift: Settings):
+def test_stop_stops_both_servers_and_start_brings_them_back(thrift: Settings):
+    """Leaves both servers running, as the module fixture started them: the test order does not matter."""
     stopped = optlake(thrift, "thrift", "stop")
     assert stopped.returncode == 0, stopped.stderr
-    assert "thrift server: stopped" in stopped.stdout and "metastore: stopped" in stopped.stdout
+    assert "thrift server: stopped" in stopped.stderr and "metastore: stopped" in stopped.stderr
     status = optlake(thrift, "thrift", "status")
     assert status.returncode == 3
     assert "metastore: stopped" in status.stdout and "thrift server: stopped" in status.stdout
+
+    restarted = optlake(thrift, "thrift", "start")
+    assert restarted.returncode == 0, restarted.stderr
+    assert "thrift server: answers; databases:" in restarted.stderr and THRIFT_SCHEMA in restarted.stderr
+    assert optlake(thrift, "thrift", "status").returncode == 0
