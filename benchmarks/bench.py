@@ -26,12 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import measure
-
-from optlake.bronze.specs import cbbo
 from optlake.bronze.spec import trade_date_from_name
+from optlake.bronze.specs import cbbo
 from optlake.generator import generate
-from optlake.settings import PROJECT_DIR, Settings
 from optlake.reference.trading_calendar import trading_days
+from optlake.settings import PROJECT_DIR, Settings
 
 BIN = Path(sys.executable).parent
 HISTORY_START = dt.date(2025, 1, 2)
@@ -119,10 +118,15 @@ def bench_duckdb(day: Path, work: Path, sizes: Sizes) -> list[measure.Measuremen
         "import duckdb, sys; duckdb.sql(f\"copy (select * from read_csv('{sys.argv[1]}', header=true)) "
         "to '{sys.argv[2]}' (format parquet, compression zstd)\")"
     )
-    return [measure.run([sys.executable, "-c", code, str(day), str(out)], dict(os.environ), work) for _ in range(sizes.repeats)]
+    return [
+        measure.run([sys.executable, "-c", code, str(day), str(out)], dict(os.environ), work)
+        for _ in range(sizes.repeats)
+    ]
 
 
-def bench_ours(history: list[Path], day: Path, work: Path, sizes: Sizes) -> dict[str, list[float] | list[measure.Measurement]]:
+def bench_ours(
+    history: list[Path], day: Path, work: Path, sizes: Sizes
+) -> dict[str, list[float] | list[measure.Measurement]]:
     """`optlake daily` on the new day: wall and peak memory of the process, and its step times."""
     wh = Warehouse(work / f"ours-{len(history)}")
     say(f"ours, {len(history)} day(s) of history: loading history and building Silver and Gold")
@@ -132,7 +136,9 @@ def bench_ours(history: list[Path], day: Path, work: Path, sizes: Sizes) -> dict
     landing = link_into(wh.path / "landing", [day])
     for i in range(sizes.repeats):
         run = wh.run(str(BIN / "optlake"), "daily", str(landing), "--reprocess")
-        steps = dict(part.rsplit(" ", 2)[:2] for part in run.output.strip().splitlines()[-1].removeprefix("daily: ").split(", "))
+        steps = dict(
+            part.rsplit(" ", 2)[:2] for part in run.output.strip().splitlines()[-1].removeprefix("daily: ").split(", ")
+        )
         runs["daily"].append(run)
         for name in ("bronze", "silver", "gold"):
             runs[name].append(float(steps[name]))
@@ -188,18 +194,26 @@ def main(argv: list[str] | None = None) -> int:
             timed = [measure.Measurement(s, 0, "") for s in runs[name]]
             steps[f"ours_{name}_step_history_{n}"] = step(timed, sizes.day_rows, day_mb) | {"peak_rss_mb": None}
         # Bronze + Silver: the daily process's wall time (JVM start included) minus its Gold step.
-        both = [measure.Measurement(d.seconds - g, d.peak_rss_bytes, "") for d, g in zip(daily_runs, runs["gold"])]
+        both = [
+            measure.Measurement(d.seconds - g, d.peak_rss_bytes, "")
+            for d, g in zip(daily_runs, runs["gold"], strict=True)
+        ]
         steps[f"ours_bronze_plus_silver_history_{n}"] = step(both, sizes.day_rows, day_mb)
     for n, (run, rows) in old.items():
-        steps[f"old_bronze_plus_silver_history_{n}"] = step([run], sizes.day_rows, day_mb) | {"silver_rows_rebuilt": rows}
+        steps[f"old_bronze_plus_silver_history_{n}"] = step([run], sizes.day_rows, day_mb) | {
+            "silver_rows_rebuilt": rows
+        }
 
     many = sizes.history_days
     t = {k: v["median_seconds"] for k, v in steps.items()}
     ratios = {
         "ours_vs_duckdb": t[f"ours_bronze_plus_silver_history_{many}"] / t["duckdb_csv_to_parquet"],
-        "old_vs_ours_history_many": t[f"old_bronze_plus_silver_history_{many}"] / t[f"ours_bronze_plus_silver_history_{many}"],
-        "ours_growth_history_many_vs_1": t[f"ours_bronze_plus_silver_history_{many}"] / t["ours_bronze_plus_silver_history_1"],
-        "old_growth_history_many_vs_1": t[f"old_bronze_plus_silver_history_{many}"] / t["old_bronze_plus_silver_history_1"],
+        "old_vs_ours_history_many": t[f"old_bronze_plus_silver_history_{many}"]
+        / t[f"ours_bronze_plus_silver_history_{many}"],
+        "ours_growth_history_many_vs_1": t[f"ours_bronze_plus_silver_history_{many}"]
+        / t["ours_bronze_plus_silver_history_1"],
+        "old_growth_history_many_vs_1": t[f"old_bronze_plus_silver_history_{many}"]
+        / t["old_bronze_plus_silver_history_1"],
     }
     peak_gb = max(v["peak_rss_mb"] or 0 for v in steps.values()) / 1000
     targets = {

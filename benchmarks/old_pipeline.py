@@ -34,7 +34,16 @@ def main(paths: list[str]) -> None:
     quotes = spark.table(f"{SCHEMA}.bronze_options_chain")
     root = F.trim(F.substring("symbol", 1, 6))
     bid, ask = F.round(F.col("bid_px_00"), 2), F.round(F.col("ask_px_00"), 2)
-    mapping = {"SPX": "SPY", "SPXW": "SPY", "NDX": "QQQ", "NDXP": "QQQ", "RUT": "IWM", "RUTW": "IWM", "DJX": "DIA", "VIX": "VXX"}
+    mapping = {
+        "SPX": "SPY",
+        "SPXW": "SPY",
+        "NDX": "QQQ",
+        "NDXP": "QQQ",
+        "RUT": "IWM",
+        "RUTW": "IWM",
+        "DJX": "DIA",
+        "VIX": "VXX",
+    }
     underlying = F.coalesce(F.create_map(*[F.lit(x) for kv in mapping.items() for x in kv])[root], root)
     silver = quotes.select(
         "symbol",

@@ -75,8 +75,12 @@ class Dbt:
 
         settings = Settings(PROJECT_DIR, self.settings.warehouse, schema, "local")
         return invoke_dbt(
-            settings, *args, "--quiet", project_dir=project_dir,
-            target_path=self.target_path / project_dir.name, check=expect_success,
+            settings,
+            *args,
+            "--quiet",
+            project_dir=project_dir,
+            target_path=self.target_path / project_dir.name,
+            check=expect_success,
         )
 
 

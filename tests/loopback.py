@@ -36,8 +36,14 @@ def athena_profile_env(endpoint: str, staging_dir: str, data_dir: str, schema: s
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPTLAKE_", "DBT_"))}
     return {
         **env,
-        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-        "OPTLAKE_ATHENA_S3_STAGING_DIR": staging_dir, "OPTLAKE_ATHENA_S3_DATA_DIR": data_dir,
-        "OPTLAKE_SCHEMA": schema, "OPTLAKE_PROJECT_DIR": str(PROJECT_DIR), "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "OPTLAKE_ATHENA_S3_STAGING_DIR": staging_dir,
+        "OPTLAKE_ATHENA_S3_DATA_DIR": data_dir,
+        "OPTLAKE_SCHEMA": schema,
+        "OPTLAKE_PROJECT_DIR": str(PROJECT_DIR),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
     }

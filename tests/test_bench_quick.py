@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from optlake.settings import PROJECT_DIR
 import pytest
+
+from optlake.settings import PROJECT_DIR
 
 pytestmark = pytest.mark.integration
 
@@ -18,12 +19,21 @@ def test_quick_benchmark_measures_every_path_and_writes_its_report(tmp_path: Pat
     out = tmp_path / "result.json"
     done = subprocess.run(
         [sys.executable, "benchmarks/bench.py", "--quick", "--work", str(tmp_path / "work"), "--out", str(out)],
-        cwd=PROJECT_DIR, env=dict(os.environ), capture_output=True, text=True, timeout=1800,
+        cwd=PROJECT_DIR,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     result = json.loads(out.read_text())
 
-    assert result["sizes"] == result["sizes"] | {"day_rows": 40_000, "history_days": 3, "history_rows": 10_000, "repeats": 1}
+    assert result["sizes"] == result["sizes"] | {
+        "day_rows": 40_000,
+        "history_days": 3,
+        "history_rows": 10_000,
+        "repeats": 1,
+    }
     steps = result["steps"]
     for history in (1, 3):
         for name in ("daily_total", "bronze_step", "silver_step", "gold_step", "bronze_plus_silver"):
@@ -35,9 +45,15 @@ def test_quick_benchmark_measures_every_path_and_writes_its_report(tmp_path: Pat
     assert steps["old_bronze_plus_silver_history_3"]["silver_rows_rebuilt"] == 3 * 10_000 + 40_000
     assert steps["duckdb_csv_to_parquet"]["median_seconds"] > 0
     assert set(result["ratios"]) == {
-        "ours_vs_duckdb", "old_vs_ours_history_many", "ours_growth_history_many_vs_1", "old_growth_history_many_vs_1",
+        "ours_vs_duckdb",
+        "old_vs_ours_history_many",
+        "ours_growth_history_many_vs_1",
+        "old_growth_history_many_vs_1",
     }
     assert set(result["targets_met"]) == {
-        "ours_within_6x_of_duckdb", "at_least_3x_faster_than_old", "flat_within_1_15x", "peak_memory_within_6_gb",
+        "ours_within_6x_of_duckdb",
+        "at_least_3x_faster_than_old",
+        "flat_within_1_15x",
+        "peak_memory_within_6_gb",
     }
     assert "| ours_vs_duckdb |" in done.stdout and result["machine"]["cpus"] >= 1

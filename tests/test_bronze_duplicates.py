@@ -79,7 +79,9 @@ def corrected(fixture_csv: Path) -> str:
     return "\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n"
 
 
-def test_overlapping_rows_are_a_duplicate_unless_replace_day(spark, schema: str, tmp_path: Path, fixture_csv: Path) -> None:
+def test_overlapping_rows_are_a_duplicate_unless_replace_day(
+    spark, schema: str, tmp_path: Path, fixture_csv: Path
+) -> None:
     landing = tmp_path / "landing"
     landing.mkdir()
     shutil.copy(fixture_csv, landing / NAME)
@@ -103,7 +105,9 @@ def test_overlapping_rows_are_a_duplicate_unless_replace_day(spark, schema: str,
     a = audit_of(spark, schema, replaced.load_id)
     assert (a[fix]["status"], a[fix]["replaces"], a[fix]["rows_loaded"]) == ("loaded", NAME, 9)
     assert (a[NAME]["status"], a[NAME]["error"]) == ("replaced", f"superseded by {fix} (--replace-day)")
-    assert any(line.startswith(f"  loaded   {fix}: read 9, loaded 9") and line.endswith(f"replaces {NAME}") for line in said)
+    assert any(
+        line.startswith(f"  loaded   {fix}: read 9, loaded 9") and line.endswith(f"replaces {NAME}") for line in said
+    )
 
 
 def test_files_of_one_day_that_share_no_row_both_load(spark, schema: str, tmp_path: Path, fixture_csv: Path) -> None:

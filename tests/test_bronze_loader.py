@@ -9,11 +9,10 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-
-from optlake.bronze.specs import cbbo
-from optlake.bronze.landing import LocalLanding
 from logcapture import captured_log
 from optlake.bronze import LoadReport, load
+from optlake.bronze.landing import LocalLanding
+from optlake.bronze.specs import cbbo
 
 GOOD = "2025-01-29T14:31:00.000000000Z,,193,30,7,N,,0,200,1.000000000,1.100000000,3,4,0,0,SPY   250131C00600000"
 
@@ -35,7 +34,7 @@ def audit(spark, schema: str, load_id: str) -> dict[str, dict]:
 
 def ns_to_iso(ns: int) -> str:
     seconds, frac = divmod(ns, 1_000_000_000)
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:09d}Z"
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:09d}Z"
 
 
 def text_of(value) -> str:
@@ -104,7 +103,9 @@ def test_generated_days_load_with_reconciled_counts(spark, schema: str, tmp_path
     assert {p.name for p in (landing / "processed").iterdir()} == {p.name for p in plain + gz}
 
 
-def test_loading_the_same_file_twice_leaves_the_same_rows(spark, schema: str, tmp_path: Path, fixture_csv: Path) -> None:
+def test_loading_the_same_file_twice_leaves_the_same_rows(
+    spark, schema: str, tmp_path: Path, fixture_csv: Path
+) -> None:
     landing = tmp_path / "landing"
     landing.mkdir()
     shutil.copy(fixture_csv, landing)
@@ -129,7 +130,9 @@ BAD_ROWS = {
     "wrong column count: expected 16, found 4": "2025-01-29T14:32:00.000000000Z,,193,30",
     "wrong column count: expected 16, found 17": GOOD + ",extra",
     "non-numeric bid_px_00: 'abc'": GOOD.replace("1.000000000", "abc"),
-    "unparseable timestamp ts_recv: '2025-01-29 14:31'": GOOD.replace("2025-01-29T14:31:00.000000000Z", "2025-01-29 14:31"),
+    "unparseable timestamp ts_recv: '2025-01-29 14:31'": GOOD.replace(
+        "2025-01-29T14:31:00.000000000Z", "2025-01-29 14:31"
+    ),
     "unparseable timestamp ts_event: 'yesterday'": GOOD.replace("Z,,193", "Z,yesterday,193"),
     "not a non-negative integer in range bid_sz_00: '-3'": GOOD.replace(",3,4,", ",-3,4,"),
     "missing symbol": GOOD.replace(",SPY   250131C00600000", ","),
@@ -180,9 +183,14 @@ def test_bad_input_matrix(spark, schema: str, tmp_path: Path, fixture_csv: Path)
     m = a[mixed]
     n_good = len(BAD_ROWS) + 1
     assert (m["status"], m["rows_read"], m["rows_loaded"], m["rows_quarantined"]) == (
-        "loaded", n_good + len(BAD_ROWS) + 1, n_good, len(BAD_ROWS) + 1
+        "loaded",
+        n_good + len(BAD_ROWS) + 1,
+        n_good,
+        len(BAD_ROWS) + 1,
     )
-    q = spark.sql(f"select line_number, reason, raw_line from {schema}.bronze_quarantine order by line_number").collect()
+    q = spark.sql(
+        f"select line_number, reason, raw_line from {schema}.bronze_quarantine order by line_number"
+    ).collect()
     expected_q = [(3 + 2 * i, reason, raw) for i, (reason, raw) in enumerate(BAD_ROWS.items())]
     expected_q.append((len(lines), "wrong column count: expected 16, found 5", GOOD[:40]))
     assert [tuple(r) for r in q] == expected_q
@@ -255,7 +263,9 @@ def test_arrow_and_spark_engines_load_identical_rows(spark, tmp_path: Path, fixt
 def test_a_file_with_a_bad_line_falls_back_to_spark_and_is_quarantined(spark, schema: str, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     landing.mkdir()
-    (landing / "opra-pillar-20250129.cbbo-1m.csv").write_text(f"{cbbo.HEADER}\n{GOOD}\n{GOOD.replace('1.100000000', '1.1x')}\n")
+    (landing / "opra-pillar-20250129.cbbo-1m.csv").write_text(
+        f"{cbbo.HEADER}\n{GOOD}\n{GOOD.replace('1.100000000', '1.1x')}\n"
+    )
     report, said = run_load(spark, landing, schema)
     assert any("loading it with Spark" in line for line in said)
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (2, 1, 1)

@@ -10,10 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 
 from optlake.generator import generate
 from optlake.settings import PROJECT_DIR
-import pytest
 
 pytestmark = pytest.mark.integration
 
@@ -37,8 +37,12 @@ def test_interrupted_load_then_rerun_leaves_no_duplicates(tmp_path: Path) -> Non
     data_dir = warehouse / "trading_db.db" / "bronze_options_chain" / "data"
 
     proc = subprocess.Popen(
-        [*OPTLAKE, "load", str(landing)], env=cli_env(warehouse), cwd=PROJECT_DIR,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [*OPTLAKE, "load", str(landing)],
+        env=cli_env(warehouse),
+        cwd=PROJECT_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
@@ -56,7 +60,8 @@ def test_interrupted_load_then_rerun_leaves_no_duplicates(tmp_path: Path) -> Non
     assert (landing / "processed" / day.name).exists()
 
     out = optlake(
-        warehouse, "query",
+        warehouse,
+        "query",
         "select count(*) as n, count(distinct symbol, ts_recv_ns) as k, count(distinct load_id) as loads "
         "from trading_db.bronze_options_chain",
     )
@@ -70,13 +75,16 @@ def test_query_and_summary_answer_on_a_loaded_warehouse(tmp_path: Path, fixture_
     (landing / fixture_csv.name).write_bytes(fixture_csv.read_bytes())
     assert optlake(warehouse, "load", str(landing)).returncode == 0
     out = optlake(
-        warehouse, "query",
+        warehouse,
+        "query",
         "select trade_date, count(*) from trading_db.bronze_options_chain group by trade_date",
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[2] == "2025-01-28 |        9"
     query_file = tmp_path / "by_symbol.sql"
-    query_file.write_text("-- a commented query file\nselect count(distinct symbol) as symbols\nfrom trading_db.bronze_options_chain\n")
+    query_file.write_text(
+        "-- a commented query file\nselect count(distinct symbol) as symbols\nfrom trading_db.bronze_options_chain\n"
+    )
     from_file = optlake(warehouse, "query", str(query_file))
     assert from_file.returncode == 0, from_file.stderr
     assert from_file.stdout.splitlines()[2].strip() == "9"

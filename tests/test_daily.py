@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from logcapture import captured_log
-
-from optlake.jobs.daily import daily
-from optlake.generator import generate
 from optlake.bronze.landing import LocalLanding
+from optlake.generator import generate
+from optlake.jobs.daily import daily
 from optlake.settings import PROJECT_DIR, Settings
 
 
@@ -22,11 +21,16 @@ def test_daily_loads_and_builds_every_layer(spark, settings, tmp_path):
         seconds = daily(spark, here, LocalLanding(tmp_path))
 
     assert set(seconds) == {"bronze", "silver", "gold"} and all(s > 0 for s in seconds.values())
-    count = lambda table: spark.sql(f"select count(*) from {schema}.{table} where trade_date = date'{day}'").collect()[0][0]
+
+    def count(table):
+        return spark.sql(f"select count(*) from {schema}.{table} where trade_date = date'{day}'").collect()[0][0]
+
     assert count("bronze_options_chain") == count("enriched_options_silver") == 5_000
-    assert count("gold_laymanspystrategy") == spark.sql(
-        f"select count(*) from {schema}.enriched_options_silver where underlying = 'SPY'"
-    ).collect()[0][0] > 0
+    assert (
+        count("gold_laymanspystrategy")
+        == spark.sql(f"select count(*) from {schema}.enriched_options_silver where underlying = 'SPY'").collect()[0][0]
+        > 0
+    )
     assert count("gold_ironcondorstrategy") > 0
     assert said[-1].startswith("daily: bronze ")
     assert "dbt seed (first run on this warehouse)" in said

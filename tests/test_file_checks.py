@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from optlake.bronze.specs import cbbo
 from optlake.bronze.file_checks import check_file, locate_lines
+from optlake.bronze.specs import cbbo
 
 ROW = "2025-01-28T14:31:00.000000000Z,,193,30,1,N,,0,200,1.000000000,1.100000000,1,1,0,0,SPX   250221C01000000"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import itertools
 import json
 import math
 import re
@@ -16,8 +17,8 @@ import numpy as np
 import pytest
 
 from logcapture import captured_log
-from optlake.bronze.specs import cbbo
 from optlake.bronze.spec import trade_date_from_name
+from optlake.bronze.specs import cbbo
 from optlake.generator import generate
 from optlake.generator.catalogue import ROOTS, UNDERLYINGS
 from optlake.generator.universe import build_contracts, instrument_id, strike_grid
@@ -52,7 +53,7 @@ def data_lines(path: Path) -> list[str]:
 
 
 def rows(path: Path) -> list[dict[str, str]]:
-    return [dict(zip(cbbo.COLUMNS, line.rstrip("\n").split(","))) for line in data_lines(path)]
+    return [dict(zip(cbbo.COLUMNS, line.rstrip("\n").split(","), strict=True)) for line in data_lines(path)]
 
 
 def trade_date(path: Path) -> dt.date:
@@ -112,13 +113,15 @@ def test_rows_are_ordered_by_time_then_contract(small: list[Path]) -> None:
         return r["ts_recv"], s[:6], s[6:12], s[13:], s[12]  # root, expiry, strike, then C before P
 
     keys = [key(r) for r in rows(small[0])]
-    assert all(a < b for a, b in zip(keys, keys[1:]))
+    assert all(a < b for a, b in itertools.pairwise(keys))
 
 
 def test_quotes_are_sane(small: list[Path], large: Path) -> None:
     for path in [*small, large]:
-        quotes = [(Decimal(r["bid_px_00"]), Decimal(r["ask_px_00"]), int(r["bid_sz_00"]), int(r["ask_sz_00"]))
-                  for r in rows(path)]
+        quotes = [
+            (Decimal(r["bid_px_00"]), Decimal(r["ask_px_00"]), int(r["bid_sz_00"]), int(r["ask_sz_00"]))
+            for r in rows(path)
+        ]
         assert all(0 <= bid < ask for bid, ask, _, _ in quotes)
         assert all((bid == 0) == (bid_size == 0) and ask_size >= 1 for bid, _, bid_size, ask_size in quotes)
         assert any(bid == 0 for bid, *_ in quotes), "far out-of-the-money one-sided quotes expected"
@@ -160,7 +163,8 @@ def test_every_chain_has_two_calls_and_two_puts_per_expiry(n_contracts: int) -> 
     contracts = build_contracts(D(2025, 1, 28), open_spots, n_contracts)
     assert len(contracts) >= n_contracts
     chains = Counter(
-        (int(r), e, bool(c)) for r, e, c in zip(contracts.root_index, contracts.expiries, contracts.is_call)
+        (int(r), e, bool(c))
+        for r, e, c in zip(contracts.root_index, contracts.expiries, contracts.is_call, strict=True)
     )
     assert min(chains.values()) >= 2
     assert len(set(contracts.symbols)) == len(contracts)
@@ -236,7 +240,7 @@ def theoretical_value(doc: dict, symbol: str, ts_recv: str) -> float:
     underlying = doc["underlyings"][root["underlying"]]
     minute = underlying["ts_recv"].index(ts_recv)
     spot, strike, r, q = underlying["spot"][minute], float(contract.strike), doc["rate"], underlying["dividend_yield"]
-    now = dt.datetime.strptime(ts_recv[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
+    now = dt.datetime.strptime(ts_recv[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.UTC)
     expiry_close = dt.datetime.combine(contract.expiry, dt.time(16), tzinfo=NEW_YORK)
     today_close = dt.datetime.combine(D.fromisoformat(doc["trade_date"]), dt.time(16), tzinfo=NEW_YORK)
     t = max((expiry_close - now).total_seconds(), 60) / (365 * 86400)
@@ -271,8 +275,7 @@ def test_near_the_money_quotes_are_tight_and_realistic(large: Path) -> None:
     spot = doc["underlyings"]["SPX"]["spot"][0]
     first_bar = [r for r in rows(large) if r["ts_recv"] == "2025-01-28T14:31:00.000000000Z"]
     near = [
-        r for r in first_bar
-        if (c := parse_osi(r["symbol"])).root == "SPXW" and abs(float(c.strike) / spot - 1) < 0.005
+        r for r in first_bar if (c := parse_osi(r["symbol"])).root == "SPXW" and abs(float(c.strike) / spot - 1) < 0.005
     ]
     assert len(near) >= 4, f"only {len(near)} SPXW quotes within 0.5% of spot {spot:.2f} in the first minute"
     for r in near:

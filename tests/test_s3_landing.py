@@ -8,8 +8,8 @@ import boto3
 import pytest
 
 from loopback import moto_server
-from optlake.bronze.landing import S3Landing
 from optlake.bronze import load
+from optlake.bronze.landing import S3Landing
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +20,11 @@ def s3_endpoint():
 
 def s3_client(endpoint: str):
     return boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -18,7 +19,7 @@ from optlake.reference.trading_calendar import (
 )
 
 D = dt.date
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_2025_holidays_are_the_published_ones() -> None:
@@ -100,4 +101,4 @@ def test_session_minutes_in_utc(day: dt.date, first: dt.datetime, last: dt.datet
     bars = session_minutes_utc(day)
     assert len(bars) == 390
     assert (bars[0], bars[-1]) == (first, last)
-    assert all(b - a == dt.timedelta(minutes=1) for a, b in zip(bars, bars[1:]))
+    assert all(b - a == dt.timedelta(minutes=1) for a, b in itertools.pairwise(bars))

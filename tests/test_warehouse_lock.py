@@ -54,13 +54,15 @@ def test_two_real_commands_on_one_warehouse(tmp_path: Path) -> None:
 
     impatient = subprocess.run([*OPTLAKE, "--lock-timeout", "1", "summary"], timeout=120, **run)
     patient = subprocess.Popen([*OPTLAKE, "summary"], **run)
-    load_out, load_err = first.communicate(timeout=600)
+    _load_out, load_err = first.communicate(timeout=600)
     summary_out, summary_err = patient.communicate(timeout=600)
 
     assert first.returncode == 0, load_err
     assert impatient.returncode == 2 and impatient.stdout == ""
     said = impatient.stderr.splitlines()
-    assert len(said) == 2 and said[0].startswith(f"waiting for the warehouse {warehouse}: `optlake load` (pid {first.pid}")
+    assert len(said) == 2 and said[0].startswith(
+        f"waiting for the warehouse {warehouse}: `optlake load` (pid {first.pid}"
+    )
     assert said[1].startswith(f"error: the warehouse {warehouse} is busy: `optlake load` (pid {first.pid}")
     assert "nothing was changed by this command" in said[1]
     for err in (impatient.stderr, summary_err):

@@ -8,8 +8,9 @@ import datetime as dt
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from optlake import logs
 from optlake.bronze.loader import ENGINES
@@ -51,7 +52,7 @@ def _seconds(text: str) -> float:
 
 
 @contextlib.contextmanager
-def spark_for(args: argparse.Namespace, settings: Settings, app_name: str) -> Iterator["SparkSession"]:
+def spark_for(args: argparse.Namespace, settings: Settings, app_name: str) -> Iterator[SparkSession]:
     """The embedded Spark session, opened under the warehouse lock on the local target."""
     from optlake.targets.spark_session import get_spark
 
@@ -79,7 +80,11 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with spark_for(args, settings, "optlake-load") as spark:
             report = load(
-                spark, landing, settings.schema, reprocess=args.reprocess, engine=args.engine,
+                spark,
+                landing,
+                settings.schema,
+                reprocess=args.reprocess,
+                engine=args.engine,
                 replace_day=args.replace_day,
             )
     finally:
@@ -144,12 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--schema", help="schema (database) of the tables; default $OPTLAKE_SCHEMA or trading_db")
     parser.add_argument("--warehouse", help="local warehouse folder; default $OPTLAKE_WAREHOUSE or ./warehouse")
     parser.add_argument(
-        "--target", choices=SPARK_TARGETS,
+        "--target",
+        choices=SPARK_TARGETS,
         help="profiles.yml target whose catalog the Spark commands use; default $OPTLAKE_TARGET or local "
         "(thrift: the PostgreSQL metastore of `optlake thrift start`)",
     )
     parser.add_argument(
-        "--lock-timeout", type=_seconds,
+        "--lock-timeout",
+        type=_seconds,
         default=float(os.environ.get("OPTLAKE_LOCK_TIMEOUT", DEFAULT_TIMEOUT_S)),
         help="seconds to wait while another optlake command uses the local warehouse "
         f"(default $OPTLAKE_LOCK_TIMEOUT or {DEFAULT_TIMEOUT_S:.0f})",
@@ -179,12 +186,15 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (ld, dl):
         p.add_argument("--reprocess", action="store_true", help="also reload files already in processed/")
         p.add_argument(
-            "--replace-day", action="store_true",
+            "--replace-day",
+            action="store_true",
             help="a file whose rows overlap an already loaded file of the same trading day supersedes it "
             "(a corrected re-delivery); without it such a file is rejected as a duplicate",
         )
         p.add_argument(
-            "--engine", choices=ENGINES, default="auto",
+            "--engine",
+            choices=ENGINES,
+            default="auto",
             help="CSV parser: arrow (clean files parsed in this process, files with bad lines by Spark), "
             "spark (every file by Spark), auto (default: arrow on a local Spark, spark on a cluster)",
         )

@@ -26,7 +26,7 @@ class Settings:
             object.__setattr__(self, "thrift_home", self.project_dir / ".thrift")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         project_dir = Path(env.get("OPTLAKE_PROJECT_DIR", PROJECT_DIR)).resolve()
         warehouse = Path(env.get("OPTLAKE_WAREHOUSE", project_dir / "warehouse"))

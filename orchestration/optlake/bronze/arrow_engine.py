@@ -125,7 +125,7 @@ class _NeedsSpark(Exception):
 class IcebergTable:
     """The few Iceberg Java API calls the fast path needs, through the Spark session's JVM."""
 
-    def __init__(self, spark: "SparkSession", name: str) -> None:
+    def __init__(self, spark: SparkSession, name: str) -> None:
         self._jvm = spark._jvm
         self._table = self._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, name)
 
@@ -167,7 +167,7 @@ class IcebergTable:
 
 
 def load_files(
-    spark: "SparkSession",
+    spark: SparkSession,
     spec: DatasetSpec,
     table_name: str,
     files: list[tuple[str, Path]],
@@ -189,7 +189,7 @@ def load_files(
             "file_name": pa.scalar(name),
             "trade_date": pa.scalar(trade_date, pa.date32()),
             "load_id": pa.scalar(load_id),
-            "ingested_at": pa.scalar(ingested_at.replace(tzinfo=dt.timezone.utc), pa.timestamp("us", tz="UTC")),
+            "ingested_at": pa.scalar(ingested_at.replace(tzinfo=dt.UTC), pa.timestamp("us", tz="UTC")),
         }
         n = write_data_file(spec, path, out, schema, extra)
         if n is None:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def write_quarantine(
-    spark: "SparkSession",
+    spark: SparkSession,
     schema: str,
     local_by_name: dict[str, Path],
     bad_rows: list[BadRow],
@@ -35,18 +35,18 @@ def write_quarantine(
         trade_date = trade_date_from_name(name)
         rows += [
             (name, trade_date, n, b.raw_line, b.reason, report.load_id, report.started_at)
-            for b, n in zip(mine, numbers)
+            for b, n in zip(mine, numbers, strict=True)
         ]
     if rows:
         spark.createDataFrame(rows, ddl_schema(QUARANTINE_COLUMNS)).writeTo(table).append()
     return {name: len(mine) for name, mine in by_file.items()}
 
 
-def write_audit(spark: "SparkSession", schema: str, report: LoadReport) -> None:
+def write_audit(spark: SparkSession, schema: str, report: LoadReport) -> None:
     """One audit row per file of the load (and per file it superseded)."""
     if not report.results:
         return
-    finished = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = [
         (
             report.load_id,

@@ -40,7 +40,7 @@ class Candidate:
     trade_date: dt.date | None
     duplicate_of: str | None = None
     error: str | None = None
-    replaces: list["LoadedFile"] = field(default_factory=list)
+    replaces: list[LoadedFile] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class LoadedFile:
     size: int
 
 
-def loaded_files(spark: "SparkSession", schema: str, spec: DatasetSpec) -> list[LoadedFile]:
+def loaded_files(spark: SparkSession, schema: str, spec: DatasetSpec) -> list[LoadedFile]:
     """The files holding rows in the spec's table (from Iceberg partition metadata: no data is
     read), with the content hash and source of their latest successful load."""
     rows = spark.sql(
@@ -111,7 +111,7 @@ def same_day_pairs(
     return out
 
 
-def screen(spark: "SparkSession", schema: str, candidates: list[Candidate], replace_day: bool) -> None:
+def screen(spark: SparkSession, schema: str, candidates: list[Candidate], replace_day: bool) -> None:
     """Mark duplicates (content or rows) and, with replace_day, what each candidate supersedes."""
     from optlake.bronze import spark_engine
 
@@ -123,7 +123,9 @@ def screen(spark: "SparkSession", schema: str, candidates: list[Candidate], repl
         loaded = loaded_files(spark, schema, spec)
         same_content(group, loaded)
         for c, days_loaded, days_earlier in same_day_pairs(group, loaded):
-            log.info("  %s: %s holds other files of %s; checking its rows for overlap", c.file.name, spec.table, c.trade_date)
+            log.info(
+                "  %s: %s holds other files of %s; checking its rows for overlap", c.file.name, spec.table, c.trade_date
+            )
             keys = spark_engine.row_keys(spark, spec, str(c.local)).distinct()
             for e in days_earlier:
                 n = _overlap(keys, spark_engine.row_keys(spark, spec, str(e.local)))
@@ -139,9 +141,13 @@ def screen(spark: "SparkSession", schema: str, candidates: list[Candidate], repl
                 continue
             overlapping = []
             for f in days_loaded:
-                bronze_keys = spark.table(f"{schema}.{spec.table}").where(
-                    f"trade_date = date'{f.trade_date}' and file_name = '{f.name.replace(chr(39), chr(39) * 2)}'"
-                ).select(*spec.bronze_key())
+                bronze_keys = (
+                    spark.table(f"{schema}.{spec.table}")
+                    .where(
+                        f"trade_date = date'{f.trade_date}' and file_name = '{f.name.replace(chr(39), chr(39) * 2)}'"
+                    )
+                    .select(*spec.bronze_key())
+                )
                 n = _overlap(keys, bronze_keys)
                 if n:
                     overlapping.append((f, n))
@@ -159,12 +165,12 @@ def screen(spark: "SparkSession", schema: str, candidates: list[Candidate], repl
                 )
 
 
-def _overlap(keys: "DataFrame", others: "DataFrame") -> int:
+def _overlap(keys: DataFrame, others: DataFrame) -> int:
     """How many distinct keys of ``keys`` also appear in ``others``."""
     return keys.join(others.distinct(), on=list(keys.columns), how="left_semi").count()
 
 
-def remove_superseded(spark: "SparkSession", schema: str, spec: DatasetSpec, files: list[LoadedFile]) -> None:
+def remove_superseded(spark: SparkSession, schema: str, spec: DatasetSpec, files: list[LoadedFile]) -> None:
     """Delete the Bronze and quarantine rows of files superseded by --replace-day (whole partitions:
     a metadata-only Iceberg delete). Done before the new rows are committed, so that a load killed
     in between leaves the day without the old rows, never with both."""

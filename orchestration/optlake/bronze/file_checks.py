@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import zlib
 from collections import defaultdict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from optlake.bronze.spec import DatasetSpec
 from optlake.bronze.specs import closest_spec, spec_for_header
@@ -165,7 +165,7 @@ def open_text_source(path: Path, name: str | None = None) -> IO[bytes]:
     """Open a local CSV or CSV.GZ as a binary stream of the decompressed bytes."""
     if suffix_of(name or path.name) == ".csv.gz":
         return gzip.open(path, "rb")
-    return io.open(path, "rb")
+    return open(path, "rb")
 
 
 def iter_lines(path: Path, name: str | None = None) -> Iterator[str]:

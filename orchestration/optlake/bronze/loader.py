@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from optlake.bronze import duplicates
@@ -46,7 +45,7 @@ def resolve_engine(engine: str, master: str) -> str:
 
 
 def load(
-    spark: "SparkSession",
+    spark: SparkSession,
     landing: Landing,
     schema: str,
     reprocess: bool = False,
@@ -115,7 +114,9 @@ def _duplicate_result(c: Candidate) -> FileResult:
 
 def _replaced_result(f: duplicates.LoadedFile, by: Candidate) -> FileResult:
     gone = LandingFile(f.name, f.uri, f.size, PROCESSED)
-    return FileResult(gone, f.trade_date, "replaced", error=f"superseded by {by.file.name} (--replace-day)", sha256=f.sha256)
+    return FileResult(
+        gone, f.trade_date, "replaced", error=f"superseded by {by.file.name} (--replace-day)", sha256=f.sha256
+    )
 
 
 def _by_dataset(candidates: list[Candidate]) -> dict[DatasetSpec, list[Candidate]]:
@@ -126,7 +127,7 @@ def _by_dataset(candidates: list[Candidate]) -> dict[DatasetSpec, list[Candidate
 
 
 def _load_dataset(
-    spark: "SparkSession",
+    spark: SparkSession,
     schema: str,
     spec: DatasetSpec,
     group: list[Candidate],
@@ -178,7 +179,7 @@ def _load_dataset(
     return results
 
 
-def _rows_of_this_load(spark: "SparkSession", table: str, names: list[str], load_id: str) -> dict[str, int]:
+def _rows_of_this_load(spark: SparkSession, table: str, names: list[str], load_id: str) -> dict[str, int]:
     """Rows of this load per file. A file with no good row this time has no partition written, so
     its partition may still hold an earlier load's rows: those are deleted."""
     rows = spark.sql(

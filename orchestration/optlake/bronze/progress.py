@@ -22,7 +22,7 @@ class SparkProgress:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._start = 0.0
 
-    def __enter__(self) -> "SparkProgress":
+    def __enter__(self) -> SparkProgress:
         self._start = time.monotonic()
         self._thread.start()
         return self

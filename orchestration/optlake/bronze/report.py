@@ -50,8 +50,8 @@ class LoadReport:
     seconds: float = 0.0
 
     @classmethod
-    def start(cls) -> "LoadReport":
-        return cls(uuid.uuid4().hex, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    def start(cls) -> LoadReport:
+        return cls(uuid.uuid4().hex, dt.datetime.now(dt.UTC).replace(tzinfo=None))
 
     def by_status(self, status: str) -> list[FileResult]:
         return [r for r in self.results if r.status == status]

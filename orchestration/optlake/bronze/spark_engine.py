@@ -13,8 +13,9 @@ import contextlib
 import datetime as dt
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from pyspark.sql import Column, Observation
 from pyspark.sql import functions as F
@@ -40,7 +41,7 @@ class BadRow:
 
 def raw_schema(spec: DatasetSpec) -> StructType:
     fields = [StructField(c, StringType(), True) for c in spec.column_names]
-    return StructType(fields + [StructField(CORRUPT, StringType(), True)])
+    return StructType([*fields, StructField(CORRUPT, StringType(), True)])
 
 
 def _quoted(col: str) -> Column:
@@ -99,7 +100,7 @@ def typed_columns(spec: DatasetSpec) -> list[Column]:
     return out
 
 
-def read_raw(spark: "SparkSession", spec: DatasetSpec, paths: list[str]) -> "DataFrame":
+def read_raw(spark: SparkSession, spec: DatasetSpec, paths: list[str]) -> DataFrame:
     """The files' lines as text columns plus `_file`, the base name of the file each came from."""
     return (
         spark.read.schema(raw_schema(spec))
@@ -111,7 +112,7 @@ def read_raw(spark: "SparkSession", spec: DatasetSpec, paths: list[str]) -> "Dat
     )
 
 
-def row_keys(spark: "SparkSession", spec: DatasetSpec, path: str) -> "DataFrame":
+def row_keys(spark: SparkSession, spec: DatasetSpec, path: str) -> DataFrame:
     """The Bronze row key (spec.bronze_key) of every good line of one file, for the overlap check."""
     parsed = read_raw(spark, spec, [path])
     kinds = {c.name: c.type.kind for c in spec.columns}
@@ -123,7 +124,7 @@ def row_keys(spark: "SparkSession", spec: DatasetSpec, path: str) -> "DataFrame"
 
 
 def parse_and_write(
-    spark: "SparkSession",
+    spark: SparkSession,
     spec: DatasetSpec,
     table: str,
     files: list[tuple[str, str]],
@@ -176,7 +177,7 @@ def _date_of_file(names: list[str]) -> Column:
 
 
 @contextlib.contextmanager
-def _keep_observed_stages(spark: "SparkSession") -> Iterator[None]:
+def _keep_observed_stages(spark: SparkSession) -> Iterator[None]:
     """Stop adaptive execution from pruning the observed scan when every row is rejected.
 
     With AQE, an empty filtered result lets AQEPropagateEmptyRelation replace the plan that holds

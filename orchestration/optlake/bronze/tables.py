@@ -112,16 +112,15 @@ def table_definitions(
     specs: tuple[DatasetSpec, ...] = SPECS,
 ) -> tuple[tuple[str, tuple[tuple[str, str], ...], tuple[str, ...], dict[str, str], str], ...]:
     """(table, columns, partition columns, properties, fallback comment) of every Bronze table."""
-    data = tuple(
-        (s.table, s.bronze_columns(), s.partition_by, DATA_TABLE_PROPERTIES, s.description) for s in specs
-    )
-    return data + (
+    data = tuple((s.table, s.bronze_columns(), s.partition_by, DATA_TABLE_PROPERTIES, s.description) for s in specs)
+    return (
+        *data,
         (QUARANTINE_TABLE, QUARANTINE_COLUMNS, (), SMALL_TABLE_PROPERTIES, "CSV lines that could not be loaded"),
         (AUDIT_TABLE, AUDIT_COLUMNS, (), SMALL_TABLE_PROPERTIES, "One row per file per load"),
     )
 
 
-def ensure_tables(spark: "SparkSession", schema: str) -> None:
+def ensure_tables(spark: SparkSession, schema: str) -> None:
     """Create the schema and every Bronze table that does not exist yet."""
     spark.sql(f"create database if not exists {schema}")
     docs = source_docs()
@@ -132,7 +131,7 @@ def ensure_tables(spark: "SparkSession", schema: str) -> None:
     _add_missing_audit_columns(spark, f"{schema}.{AUDIT_TABLE}")
 
 
-def _add_missing_audit_columns(spark: "SparkSession", table: str) -> None:
+def _add_missing_audit_columns(spark: SparkSession, table: str) -> None:
     """Warehouses created before a column was added to the audit get it (Iceberg schema evolution)."""
     present = {f.name for f in spark.table(table).schema.fields}
     missing = [(name, type_) for name, type_ in AUDIT_COLUMNS if name not in present]

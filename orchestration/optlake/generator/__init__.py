@@ -44,7 +44,7 @@ def generate(
     calendar = trading_days(start, days)
     paths = simulate_paths(UNDERLYINGS, len(calendar), seed)
     written = []
-    for trade_date, spots in zip(calendar, paths):
+    for trade_date, spots in zip(calendar, paths, strict=True):
         began = time.perf_counter()
         path = write_day(out_dir, plan_day(trade_date, spots, rows_per_day, seed), gzip, seed)
         written.append(path)

@@ -78,7 +78,7 @@ def root_budgets(n_contracts: int) -> list[tuple[Root, int]]:
     for n_roots in range(len(ROOTS), 1, -1):
         weights = [r.weight for r in ROOTS[:n_roots]]
         if n_contracts * min(weights) / sum(weights) >= MIN_ROOT_CONTRACTS:
-            return list(zip(ROOTS[:n_roots], largest_remainder(n_contracts, weights)))
+            return list(zip(ROOTS[:n_roots], largest_remainder(n_contracts, weights), strict=True))
     return [(ROOTS[0], n_contracts)]
 
 
@@ -145,7 +145,7 @@ def with_wings(grid: np.ndarray, root: Root, spot: float) -> np.ndarray:
     offset_m = _mills(root.strike_offset)
     candidates = {offset_m + round((spot * f * 1000 - offset_m) / step_m) * step_m for f in WING_FRACTIONS}
     wings = sorted(w for w in candidates if 0 < w < grid[0])
-    return np.concatenate([np.array(wings, dtype=np.int64), grid[len(wings):]])
+    return np.concatenate([np.array(wings, dtype=np.int64), grid[len(wings) :]])
 
 
 class Listing(NamedTuple):
@@ -167,7 +167,7 @@ def listings(trade_date: dt.date, open_spots: np.ndarray, n_contracts: int) -> l
             continue
         spot = float(open_spots[underlying_index(root.underlying)])
         listed = expiries(root.expiry_cycle, trade_date)
-        for expiry, n_strikes in zip(listed, strike_counts(budgets[root], len(listed))):
+        for expiry, n_strikes in zip(listed, strike_counts(budgets[root], len(listed)), strict=False):
             for strike in strike_grid(root, spot, n_strikes, years_to_expiry(trade_date, expiry)).tolist():
                 found += [Listing(f"{root.symbol:<6}", expiry, strike, cp, index) for cp in ("C", "P")]
     return sorted(found)

@@ -35,7 +35,7 @@ _CENTS_TEXT = pa.array([f".{c:02d}0000000" for c in range(100)])
 
 def timestamp_text(ts: dt.datetime) -> str:
     """ISO-8601 UTC with nanoseconds and Z: ``2025-01-28T14:31:00.000000000Z``."""
-    return ts.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + f".{ts.microsecond * 1000:09d}Z"
+    return ts.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{ts.microsecond * 1000:09d}Z"
 
 
 def minute_prefixes(minutes: Sequence[dt.datetime]) -> pa.StringArray:

@@ -26,7 +26,7 @@ DBT_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def daily(
-    spark: "SparkSession",
+    spark: SparkSession,
     settings: Settings,
     landing: Landing,
     reprocess: bool = False,

@@ -16,7 +16,9 @@ class DbtError(RuntimeError):
     """A dbt invocation did not succeed (dbt has already printed why)."""
 
 
-def invoke_dbt(settings: Settings, *args: str, project_dir: Path | None = None, target_path: Path | None = None, check: bool = True):
+def invoke_dbt(
+    settings: Settings, *args: str, project_dir: Path | None = None, target_path: Path | None = None, check: bool = True
+):
     """Run `dbt ARGS` on the settings' warehouse and schema; returns dbt's result object."""
     from dbt.cli.main import dbtRunner
 

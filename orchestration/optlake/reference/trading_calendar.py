@@ -20,7 +20,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 NEW_YORK = ZoneInfo("America/New_York")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 SESSION_OPEN = dt.time(9, 30)
 SESSION_CLOSE = dt.time(16, 0)
 SESSION_MINUTES = 390

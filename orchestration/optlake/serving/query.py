@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -19,7 +20,9 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
 
     def fmt(values: Sequence[str]) -> str:
-        return " | ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+        return " | ".join(
+            v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)
+        ).rstrip()
 
     lines = [fmt(list(columns)), "-+-".join("-" * w for w in widths)]
     lines += [fmt(r) for r in cells]
@@ -27,7 +30,7 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def run_query(spark: "SparkSession", sql: str, limit: int = 1000) -> str:
+def run_query(spark: SparkSession, sql: str, limit: int = 1000) -> str:
     df = spark.sql(sql)
     rows = df.limit(limit + 1).collect() if df.columns else []
     text = format_table(df.columns, [tuple(r) for r in rows[:limit]])

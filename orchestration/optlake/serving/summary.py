@@ -10,13 +10,13 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-def table_counts(spark: "SparkSession", schema: str) -> list[tuple[str, int]]:
+def table_counts(spark: SparkSession, schema: str) -> list[tuple[str, int]]:
     """(table, rows) for every table and view of the schema, sorted by name."""
     names = sorted(r["tableName"] for r in spark.sql(f"show tables in {schema}").collect())
     return [(n, spark.table(f"{schema}.{n}").count()) for n in names]
 
 
-def signal_counts(spark: "SparkSession", schema: str) -> list[tuple[str, str, str, int]]:
+def signal_counts(spark: SparkSession, schema: str) -> list[tuple[str, str, str, int]]:
     """(table, trade_date, signal, rows) of every Gold table, latest day first."""
     gold = sorted(r["tableName"] for r in spark.sql(f"show tables in {schema} like 'gold_*'").collect())
     rows: list[tuple[str, str, str, int]] = []
@@ -29,7 +29,7 @@ def signal_counts(spark: "SparkSession", schema: str) -> list[tuple[str, str, st
     return rows
 
 
-def summary(spark: "SparkSession", schema: str) -> str:
+def summary(spark: SparkSession, schema: str) -> str:
     parts = [f"Warehouse schema {schema}:", format_table(["table", "rows"], table_counts(spark, schema))]
     audit = f"{schema}.bronze_load_audit"
     if spark.catalog.tableExists(audit):
@@ -38,7 +38,11 @@ def summary(spark: "SparkSession", schema: str) -> str:
             f"sum(rows_quarantined) as rows_quarantined from {audit} "
             f"where load_id = (select max_by(load_id, started_at) from {audit}) group by status order by status"
         ).collect()
-        parts += ["", "Last Bronze load:", format_table(["status", "files", "rows_read", "rows_loaded", "rows_quarantined"], [tuple(r) for r in rows])]
+        parts += [
+            "",
+            "Last Bronze load:",
+            format_table(["status", "files", "rows_read", "rows_loaded", "rows_quarantined"], [tuple(r) for r in rows]),
+        ]
     signals = signal_counts(spark, schema)
     if signals:
         parts += ["", "Gold signals:", format_table(["table", "trade_date", "signal", "rows"], signals)]

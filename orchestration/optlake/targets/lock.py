@@ -17,8 +17,8 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,9 @@ def warehouse_lock(warehouse: Path, command: str, timeout_s: float = DEFAULT_TIM
     try:
         if not _try_lock(fd):
             holder = holder_text(_read_holder(fd))
-            log.warning("waiting for the warehouse %s: %s holds it (waiting up to %.0f s)", warehouse, holder, timeout_s)
+            log.warning(
+                "waiting for the warehouse %s: %s holds it (waiting up to %.0f s)", warehouse, holder, timeout_s
+            )
             deadline = time.monotonic() + timeout_s
             while not _try_lock(fd):
                 if time.monotonic() >= deadline:
@@ -75,7 +77,7 @@ def warehouse_lock(warehouse: Path, command: str, timeout_s: float = DEFAULT_TIM
                         f"one has finished, or wait longer with --lock-timeout SECONDS"
                     )
                 time.sleep(0.25)
-        since = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        since = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         info = {"command": command, "pid": os.getpid(), "host": socket.gethostname(), "since": since}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)

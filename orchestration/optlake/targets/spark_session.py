@@ -64,7 +64,7 @@ def spark_conf(settings: Settings, target: str | None = None) -> dict[str, str]:
     return embedded_session_settings(text, target or settings.target, env)
 
 
-def get_spark(settings: Settings, app_name: str = "optlake") -> "SparkSession":
+def get_spark(settings: Settings, app_name: str = "optlake") -> SparkSession:
     """Start (or return the running) embedded Spark session on the project warehouse."""
     from pyspark.sql import SparkSession
 

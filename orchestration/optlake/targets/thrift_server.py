@@ -17,6 +17,7 @@ as the embedded sessions that run the Python models and the loader, so all see o
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import shutil
 import signal
@@ -24,7 +25,6 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
-import logging
 from pathlib import Path
 
 from optlake.settings import Settings
@@ -139,10 +139,22 @@ def init_postgres(paths: ThriftPaths) -> bool:
     password_file.chmod(0o600)
     _chown_to_postgres(password_file)
     try:
-        _run(_as_postgres_user([
-            str(postgres_bin("initdb")), "-D", str(paths.pg_data), "-U", METASTORE_USER,
-            f"--pwfile={password_file}", "--auth=scram-sha-256", "--encoding=UTF8", "--no-instructions",
-        ]), "initdb")
+        _run(
+            _as_postgres_user(
+                [
+                    str(postgres_bin("initdb")),
+                    "-D",
+                    str(paths.pg_data),
+                    "-U",
+                    METASTORE_USER,
+                    f"--pwfile={password_file}",
+                    "--auth=scram-sha-256",
+                    "--encoding=UTF8",
+                    "--no-instructions",
+                ]
+            ),
+            "initdb",
+        )
     finally:
         password_file.unlink(missing_ok=True)
     return True
@@ -153,18 +165,35 @@ def start_postgres(paths: ThriftPaths, port: int) -> None:
         return
     if _port_open(port):
         raise ThriftError(f"port {port} on {HOST} is taken by another program: set OPTLAKE_METASTORE_PORT")
-    _run(_as_postgres_user([
-        str(postgres_bin("pg_ctl")), "start", "-D", str(paths.pg_data), "-l", str(paths.pg_log), "-w", "-t", "60",
-        "-o", f"-c listen_addresses={HOST} -p {port} -c unix_socket_directories={paths.pg_dir}",
-    ]), f"starting PostgreSQL (log: {paths.pg_log})")
+    _run(
+        _as_postgres_user(
+            [
+                str(postgres_bin("pg_ctl")),
+                "start",
+                "-D",
+                str(paths.pg_data),
+                "-l",
+                str(paths.pg_log),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-c listen_addresses={HOST} -p {port} -c unix_socket_directories={paths.pg_dir}",
+            ]
+        ),
+        f"starting PostgreSQL (log: {paths.pg_log})",
+    )
 
 
 def ensure_metastore_db(port: int) -> None:
     env = {**os.environ, "PGPASSWORD": metastore_password()}
     target = ["-h", HOST, "-p", str(port), "-U", METASTORE_USER]
     psql = shutil.which("psql") or str(postgres_bin("psql"))
-    exists = _run([psql, *target, "-d", "postgres", "-tAc",
-                   f"select 1 from pg_database where datname = '{METASTORE_DB}'"], "psql", env).stdout.strip()
+    exists = _run(
+        [psql, *target, "-d", "postgres", "-tAc", f"select 1 from pg_database where datname = '{METASTORE_DB}'"],
+        "psql",
+        env,
+    ).stdout.strip()
     if exists != "1":
         _run([psql, *target, "-d", "postgres", "-c", f"create database {METASTORE_DB}"], "create database", env)
 
@@ -223,8 +252,10 @@ def server_command(conf: dict[str, str], port: int) -> list[str]:
     for key, value in {**conf, "spark.app.name": "optlake-thrift-server"}.items():
         command += ["--conf", f"{key}={value}"]
     command += [
-        "--hiveconf", f"hive.server2.thrift.port={port}",
-        "--hiveconf", f"hive.server2.thrift.bind.host={HOST}",
+        "--hiveconf",
+        f"hive.server2.thrift.port={port}",
+        "--hiveconf",
+        f"hive.server2.thrift.bind.host={HOST}",
         "spark-internal",
     ]
     return command
@@ -251,8 +282,14 @@ def start_server(settings: Settings, paths: ThriftPaths, timeout_s: float = 240.
     env = {**os.environ, **settings.dbt_env()}
     env.pop("PYSPARK_SUBMIT_ARGS", None)
     with paths.server_log.open("w") as server_output:
-        process = subprocess.Popen(server_command(conf, settings.thrift_port), stdout=server_output, stderr=subprocess.STDOUT,
-                                   cwd=paths.home, env=env, start_new_session=True)
+        process = subprocess.Popen(
+            server_command(conf, settings.thrift_port),
+            stdout=server_output,
+            stderr=subprocess.STDOUT,
+            cwd=paths.home,
+            env=env,
+            start_new_session=True,
+        )
     paths.server_pid.write_text(f"{process.pid}\n")
     started = time.monotonic()
     next_note = 15.0
@@ -260,12 +297,16 @@ def start_server(settings: Settings, paths: ThriftPaths, timeout_s: float = 240.
         waited = time.monotonic() - started
         if process.poll() is not None:
             paths.server_pid.unlink(missing_ok=True)
-            raise ThriftError(f"the Thrift server exited with code {process.returncode}; "
-                              f"last lines of {paths.server_log}:\n{_log_tail(paths.server_log)}")
+            raise ThriftError(
+                f"the Thrift server exited with code {process.returncode}; "
+                f"last lines of {paths.server_log}:\n{_log_tail(paths.server_log)}"
+            )
         if waited > timeout_s:
             stop_server(paths)
-            raise ThriftError(f"the Thrift server did not open port {settings.thrift_port} within {timeout_s:.0f} s; "
-                              f"last lines of {paths.server_log}:\n{_log_tail(paths.server_log)}")
+            raise ThriftError(
+                f"the Thrift server did not open port {settings.thrift_port} within {timeout_s:.0f} s; "
+                f"last lines of {paths.server_log}:\n{_log_tail(paths.server_log)}"
+            )
         if waited >= next_note:
             log.info(f"  waiting for the Thrift server ({waited:.0f} s)...")
             next_note += 15.0
@@ -344,7 +385,9 @@ def status(settings: Settings) -> tuple[bool, list[str]]:
     pg = postgres_running(paths)
     pid = server_pid(paths)
     serving = pid is not None and _port_open(settings.thrift_port)
-    lines.append(f"metastore: {'running' if pg else 'stopped'} (PostgreSQL {HOST}:{settings.metastore_port}, data {paths.pg_data})")
+    lines.append(
+        f"metastore: {'running' if pg else 'stopped'} (PostgreSQL {HOST}:{settings.metastore_port}, data {paths.pg_data})"
+    )
     state = f"running, pid {pid}" if serving else ("starting" if pid else "stopped")
     lines.append(f"thrift server: {state} ({HOST}:{settings.thrift_port}, log {paths.server_log})")
     lines.append(f"warehouse: {spark_conf(settings, 'thrift')['spark.sql.warehouse.dir']}")

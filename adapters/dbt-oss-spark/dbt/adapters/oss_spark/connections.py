@@ -1,7 +1,7 @@
 """Credentials and connection manager: dbt-spark's, under the adapter type `oss_spark`."""
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any
 
 from dbt.adapters.spark.connections import SparkConnectionManager, SparkCredentials
 
@@ -11,13 +11,13 @@ class OssSparkCredentials(SparkCredentials):
     # Spark settings of the embedded session that runs Python models when SQL goes elsewhere
     # (method: thrift). dbt-spark sends server_side_parameters to the Thrift server as session
     # settings, so the embedded session's settings (master, catalog, metastore) need their own key.
-    session_parameters: Dict[str, str] = field(default_factory=dict)
+    session_parameters: dict[str, str] = field(default_factory=dict)
 
     @property
     def type(self) -> str:
         return "oss_spark"
 
-    def embedded_session_parameters(self) -> Dict[str, str]:
+    def embedded_session_parameters(self) -> dict[str, str]:
         """What a Python model's Spark session is built with: session_parameters, else server_side_parameters."""
         if not self.session_parameters:
             return dict(self.server_side_parameters)
@@ -30,7 +30,7 @@ class OssSparkConnectionManager(SparkConnectionManager):
     TYPE = "oss_spark"
 
     @classmethod
-    def get_result_from_cursor(cls, cursor: Any, limit: Optional[int]) -> Any:
+    def get_result_from_cursor(cls, cursor: Any, limit: int | None) -> Any:
         # Through the Thrift server, a statement without a result set (CREATE VIEW, which dbt's
         # unit-test materialization runs with run_query) answers with a one-column `Result`
         # description but no column data, and PyHive's fetch fails with "'NoneType' object is not

@@ -1,7 +1,5 @@
 """The adapter: dbt-spark's SparkAdapter with one more Python submission method, `session`."""
 
-from typing import Dict, Type
-
 from dbt.adapters.__about__ import version as base_adapter_version
 from dbt.adapters.base import PythonJobHelper
 from dbt.adapters.base.relation import AdapterTrackingRelationInfo
@@ -31,5 +29,5 @@ class OssSparkAdapter(SparkAdapter):
         return "session"
 
     @property
-    def python_submission_helpers(self) -> Dict[str, Type[PythonJobHelper]]:
+    def python_submission_helpers(self) -> dict[str, type[PythonJobHelper]]:
         return {**super().python_submission_helpers, "session": SessionPythonJobHelper}

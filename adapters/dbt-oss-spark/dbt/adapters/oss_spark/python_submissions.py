@@ -6,7 +6,7 @@ server and the first Python model starts an embedded session from the profile's
 `session_parameters`, which point at the same metastore (PostgreSQL) and warehouse as the server.
 """
 
-from typing import Any, Dict
+from typing import Any
 
 from dbt.adapters.base import PythonJobHelper
 from dbt_common.exceptions import DbtRuntimeError
@@ -14,7 +14,7 @@ from dbt_common.exceptions import DbtRuntimeError
 from dbt.adapters.oss_spark.connections import OssSparkCredentials
 
 
-def spark_session(server_side_parameters: Dict[str, str]) -> Any:
+def spark_session(server_side_parameters: dict[str, str]) -> Any:
     """The running Spark session, or a new one configured like dbt-spark's `session` method."""
     from pyspark.sql import SparkSession
 
@@ -25,7 +25,7 @@ def spark_session(server_side_parameters: Dict[str, str]) -> Any:
 
 
 class SessionPythonJobHelper(PythonJobHelper):
-    def __init__(self, parsed_model: Dict, credentials: OssSparkCredentials) -> None:
+    def __init__(self, parsed_model: dict, credentials: OssSparkCredentials) -> None:
         self.model_name = f"{parsed_model['schema']}.{parsed_model['alias']}"
         self.credentials = credentials
 
