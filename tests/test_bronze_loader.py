@@ -238,6 +238,25 @@ def test_bronze_table_layout_and_properties(spark, schema: str, tmp_path: Path, 
     assert spec.dataType.fieldNames() == ["trade_date", "file_name"]
 
 
+def test_column_comments_come_from_the_dbt_sources_yml(spark, schema: str, tmp_path: Path, fixture_csv: Path) -> None:
+    import yaml
+
+    from optlake.settings import PROJECT_DIR
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    shutil.copy(fixture_csv, landing)
+    run_load(spark, landing, schema)
+    sources = yaml.safe_load((PROJECT_DIR / "models" / "bronze" / "_bronze__sources.yml").read_text())
+    documented = {t["name"]: t for t in sources["sources"][0]["tables"]}
+    for table in ("bronze_options_chain", "bronze_quarantine", "bronze_load_audit"):
+        fields = spark.table(f"{schema}.{table}").schema.fields
+        in_yml = {c["name"]: " ".join(c["description"].split()) for c in documented[table]["columns"]}
+        assert [f.name for f in fields] == list(in_yml), table  # every column documented, in table order
+        for f in fields:
+            assert f.metadata.get("comment") == in_yml[f.name], (table, f.name)
+
+
 def test_arrow_and_spark_engines_load_identical_rows(spark, tmp_path: Path, fixture_csv: Path) -> None:
     from optlake.generator import generate
 
