@@ -156,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lock-timeout",
         type=_seconds,
-        default=float(os.environ.get("OPTLAKE_LOCK_TIMEOUT", DEFAULT_TIMEOUT_S)),
+        default=os.environ.get("OPTLAKE_LOCK_TIMEOUT", str(DEFAULT_TIMEOUT_S)),  # parsed by type=
         help="seconds to wait while another optlake command uses the local warehouse "
         f"(default $OPTLAKE_LOCK_TIMEOUT or {DEFAULT_TIMEOUT_S:.0f})",
     )
