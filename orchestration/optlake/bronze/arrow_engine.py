@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from optlake.bronze.spec import NS_SUFFIX, DatasetSpec, trade_date_from_name
+from optlake.bronze.spec import NS_SUFFIX, DatasetSpec, LineRule, trade_date_from_name
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -72,12 +72,28 @@ def all_clean(spec: DatasetSpec, batch: pa.RecordBatch) -> bool:
             top = pc.max(pc.cast(batch.column(c.name), pa.int64())).as_py()
             if top is not None and top > c.type.largest:
                 return False
+    for rule in spec.rules:
+        if _breaks(spec, rule, batch):
+            return False
     # Epoch nanoseconds are floored to microseconds; the Arrow cast truncates, equal only from 1970.
     for c in spec.of_kind("timestamp"):
         first = pc.min(pc.cast(batch.column(c.name), pa.timestamp("ns", tz="UTC"))).as_py()
         if first is not None and first.year < 1970:
             return False
     return True
+
+
+def _breaks(spec: DatasetSpec, rule: LineRule, batch: pa.RecordBatch) -> bool:
+    """True when any line of the batch breaks the rule (the Spark engine then says which)."""
+    types = {c.name: ARROW_TYPES[c.type.spark_type] for c in spec.columns}
+    values = [pc.cast(batch.column(c), types[c]) for c in rule.columns]
+    if rule.kind == "ordered":
+        broken = pc.greater(values[0], values[1])
+    elif rule.kind == "one_of":
+        broken = pc.invert(pc.is_in(values[0], value_set=pa.array(rule.values, types[rule.columns[0]])))
+    else:
+        raise ValueError(f"unknown line rule kind {rule.kind!r}")
+    return bool(pc.any(broken).as_py())
 
 
 def typed_batch(batch: pa.RecordBatch, schema: pa.Schema, extra: dict[str, pa.Scalar]) -> pa.RecordBatch:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from optlake.bronze.spec import DatasetSpec
-from optlake.bronze.specs import closest_spec, spec_for_header
+from optlake.bronze.specs import SPECS, spec_for_header, spec_for_name
 
 _CHUNK = 4 * 1024 * 1024
 _HEAD_BYTES = 64 * 1024
@@ -77,7 +77,16 @@ def check_file(path: Path, name: str | None = None) -> FileCheck:
     problem = head_problem(head, name)
     if problem:
         return FileCheck(problem)
-    return FileCheck(None, spec_for_header(header_of(head)), sha256 or content_sha256(path, name))
+    return FileCheck(None, dataset_of(name, header_of(head)), sha256 or content_sha256(path, name))
+
+
+def dataset_of(name: str, header: str) -> DatasetSpec | None:
+    """The dataset of a file: the one its name belongs to, when its header is that dataset's;
+    for a name that matches no dataset's pattern, the one whose header it has."""
+    by_name = spec_for_name(name)
+    if by_name is not None:
+        return by_name if header == by_name.header else None
+    return spec_for_header(header)
 
 
 def header_of(head: bytes) -> str:
@@ -95,8 +104,8 @@ def head_problem(head: bytes, name: str = "") -> str | None:
         header = first.decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
         return "binary content: not a CSV text file (header is not UTF-8)"
-    if spec_for_header(header) is None:
-        return header_mismatch(header, closest_spec(name))
+    if dataset_of(name, header) is None:
+        return header_mismatch(header, spec_for_name(name) or SPECS[0])
     if not rest.strip():
         return "header only: the file has no data rows"
     return None

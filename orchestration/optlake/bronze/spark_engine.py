@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from optlake.bronze.progress import SparkProgress
-from optlake.bronze.spec import NS_SUFFIX, DatasetSpec, trade_date_from_name
+from optlake.bronze.spec import NS_SUFFIX, DatasetSpec, LineRule, trade_date_from_name
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -65,7 +65,28 @@ def reject_reason(spec: DatasetSpec) -> Column:
         if c.type.largest is not None:
             bad = bad | (F.col(c.name).cast("decimal(20,0)") > F.lit(c.type.largest))
         checks.append(F.when(bad, F.concat(F.lit(f"{c.type.problem} {c.name}: "), _quoted(c.name))))
+    checks += [F.when(_breaks(spec, rule), _rule_reason(rule)) for rule in spec.rules]
     return F.coalesce(*checks)
+
+
+def _typed(spec: DatasetSpec, name: str) -> Column:
+    kind = next(c.type for c in spec.columns if c.name == name)
+    return F.col(name).cast(kind.spark_type)
+
+
+def _breaks(spec: DatasetSpec, rule: LineRule) -> Column:
+    """True when a line breaks the rule (null, i.e. not flagged, when a value is missing)."""
+    if rule.kind == "ordered":
+        lower, upper = (_typed(spec, c) for c in rule.columns)
+        return lower > upper
+    if rule.kind == "one_of":
+        return ~_typed(spec, rule.columns[0]).isin(*rule.values)
+    raise ValueError(f"unknown line rule kind {rule.kind!r}")
+
+
+def _rule_reason(rule: LineRule) -> Column:
+    shown = [F.concat(F.lit(f"{c} "), _quoted(c)) for c in rule.columns]
+    return F.concat(F.lit(f"{rule.reason}: "), F.concat_ws(", ", *shown))
 
 
 def epoch_ns(col: str) -> Column:

@@ -58,6 +58,28 @@ class SourceColumn:
 
 
 @dataclass(frozen=True)
+class LineRule:
+    """A check across the values of one line, applied once each column's own check has passed.
+
+    kind "ordered": columns[0] <= columns[1] (as numbers); kind "one_of": columns[0] is one of
+    ``values``. Both engines implement each kind; ``reason`` is what the quarantine says.
+    """
+
+    kind: str
+    columns: tuple[str, ...]
+    reason: str
+    values: tuple[int, ...] = ()
+
+
+def ordered(lower: str, upper: str, reason: str) -> LineRule:
+    return LineRule("ordered", (lower, upper), reason)
+
+
+def one_of(column: str, values: tuple[int, ...], reason: str) -> LineRule:
+    return LineRule("one_of", (column,), reason, values)
+
+
+@dataclass(frozen=True)
 class DatasetSpec:
     """One vendor CSV format and the Bronze table it loads into."""
 
@@ -69,6 +91,7 @@ class DatasetSpec:
     date_column: str  # its UTC date is the trade date of a file whose name carries none
     row_key: tuple[str, ...]  # identifies a row within a trading day (overlap between files)
     partition_by: tuple[str, ...] = ("trade_date", "file_name")
+    rules: tuple[LineRule, ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:

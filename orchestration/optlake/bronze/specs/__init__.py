@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from optlake.bronze.spec import DatasetSpec
-from optlake.bronze.specs import cbbo
+from optlake.bronze.specs import cbbo, ohlcv
 
-SPECS: tuple[DatasetSpec, ...] = (cbbo.SPEC,)
+SPECS: tuple[DatasetSpec, ...] = (cbbo.SPEC, ohlcv.SPEC)
 
 
 def spec_for_header(header: str) -> DatasetSpec | None:
@@ -13,6 +13,6 @@ def spec_for_header(header: str) -> DatasetSpec | None:
     return next((s for s in SPECS if s.header == header), None)
 
 
-def closest_spec(name: str) -> DatasetSpec:
-    """The dataset a file name suggests (its pattern), else the first one: for error messages."""
-    return next((s for s in SPECS if s.matches_name(name)), SPECS[0])
+def spec_for_name(name: str) -> DatasetSpec | None:
+    """The dataset a file name belongs to (its pattern), else None."""
+    return next((s for s in SPECS if s.matches_name(name)), None)
