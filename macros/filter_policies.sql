@@ -3,7 +3,7 @@
     liquidity_policy: keep only quotes with bid > 0 and ask > 0
     zero_dte_policy:  keep only quotes that expire on their trade date
   Changing a policy applies to days processed from then on; rebuild history with
-  `dbt build --select silver --full-refresh`.
+  `dbt build --select tag:silver+ --full-refresh`.
 
   The old names LiquidityPolicy and ZeroDTEPolicy are deprecated aliases: a var set under an old
   name still works, takes precedence over the new name (so `--vars '{LiquidityPolicy: true}'`

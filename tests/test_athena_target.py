@@ -266,7 +266,7 @@ def test_every_compiled_model_test_and_analysis_is_athena_sql(compiled: Path) ->
     files = sorted(compiled.rglob("*.sql"))
     by_folder = {folder: [f for f in files if f.relative_to(compiled).parts[0] == folder]
                  for folder in ("models", "tests", "analyses", "seeds", "python_models")}
-    assert len(by_folder["models"]) >= 3 + 10  # 3 Silver models plus their data tests
+    assert len(by_folder["models"]) >= 4 + 10  # staging, intermediate, 2 Silver models, their data tests
     assert {f.name for f in by_folder["analyses"]} >= {
         "signal_distribution_by_day.sql", "silver_coverage_by_day.sql", "strategy_comparison.sql"}
     assert by_folder["tests"] and by_folder["python_models"]
@@ -284,10 +284,11 @@ def test_engine_specific_sql_differs_from_spark(aws, compiled: Path, tmp_path: P
     do. The local compile needs no Spark session (no introspection in these nodes)."""
     endpoint, _ = aws
     local_env = {**athena_env(endpoint), "OPTLAKE_WAREHOUSE": str(tmp_path / "warehouse")}
-    dbt(local_env, tmp_path / "local", "compile", "--select", "int_quotes_classified",
+    dbt(local_env, tmp_path / "local", "compile", "--select", "stg_bronze__options_chain", "int_quotes_classified",
         "--no-populate-cache", "--quiet", target="local")
-    spark_sql = (tmp_path / "local/target/compiled/optlake/models/silver/int_quotes_classified.sql").read_text()
-    athena_sql = (compiled / "models/silver/int_quotes_classified.sql").read_text()
+    views = ("models/staging/stg_bronze__options_chain.sql", "models/intermediate/int_quotes_classified.sql")
+    spark_sql = "\n".join((tmp_path / "local/target/compiled/optlake" / view).read_text() for view in views)
+    athena_sql = "\n".join((compiled / view).read_text() for view in views)
     spark, athena = squash(spark_sql), squash(athena_sql)
 
     for spark_only, athena_only in [
@@ -295,10 +296,10 @@ def test_engine_specific_sql_differs_from_spark(aws, compiled: Path, tmp_path: P
          "regexp_like(quotes.symbol, '^[a-z0-9][a-z0-9 ]{5}[0-9]{6}[cp][0-9]{8}$')"),
         ("make_date( 2000 + cast(substr(validated.symbol, 7, 2) as int)",
          "cast(try(date_parse('20' || substr(validated.symbol, 7, 6), '%y%m%d')) as date)"),
-        ("datediff(parsed.expiry_date, parsed.trade_date)",
-         "date_diff('day', parsed.trade_date, parsed.expiry_date)"),
-        ("cast((parsed.bid_px_00 + parsed.ask_px_00) / 2 as decimal(20, 10))",
-         "cast(cast(parsed.bid_px_00 + parsed.ask_px_00 as decimal(21, 10)) / 2 as decimal(20, 10))"),
+        ("datediff(mapped.expiry_date, mapped.trade_date)",
+         "date_diff('day', mapped.trade_date, mapped.expiry_date)"),
+        ("cast((mapped.bid_px_00 + mapped.ask_px_00) / 2 as decimal(20, 10))",
+         "cast(cast(mapped.bid_px_00 + mapped.ask_px_00 as decimal(21, 10)) / 2 as decimal(20, 10))"),
         ("cast(cast(substr(validated.symbol, 14, 8) as decimal(8, 0)) / 1000 as decimal(11, 3))",
          "cast(substr(validated.symbol, 14, 5) || '.' || substr(validated.symbol, 19, 3) as decimal(11, 3))"),
     ]:
@@ -338,7 +339,7 @@ def test_dbt_seed_and_run_silver_on_moto(aws, tmp_path: Path) -> None:
     env = athena_env(endpoint)
     dbt(env, tmp_path, "seed", "--threads", "1")
     first = len(engine.queries)
-    dbt(env, tmp_path, "run", "--select", "silver", "--threads", "1")
+    dbt(env, tmp_path, "run", "--select", "tag:silver", "--threads", "1")
     sent = [squash(q) for q in sent_statements(engine)[first:]]
 
     ctas = {name: next(q for q in sent if q.startswith(f'create table "awsdatacatalog"."trading_db"."{name}" '))
@@ -348,7 +349,8 @@ def test_dbt_seed_and_run_silver_on_moto(aws, tmp_path: Path) -> None:
         assert "partitioning=array['trade_date']" in q
         assert re.search(rf"location='s3://{LAKE}/warehouse/trading_db/{name}/[0-9a-f-]{{36}}'", q), q
         assert "merge into" not in q and "trade_date in (date" not in q  # a full first build
-    assert any(q.startswith('create or replace view "awsdatacatalog"."trading_db"."int_quotes_classified"') for q in sent)
+    for view in ("stg_bronze__options_chain", "int_quotes_classified"):
+        assert any(q.startswith(f'create or replace view "awsdatacatalog"."trading_db"."{view}"') for q in sent), view
 
     engine.answer(r"with\s+bronze_versions\s+as", ["trade_date"], [["2025-01-28"]])
     engine.answer(r"with\s+held\s+as", ["trade_date"], [["2025-01-27"], ["2025-01-28"]])
@@ -356,7 +358,7 @@ def test_dbt_seed_and_run_silver_on_moto(aws, tmp_path: Path) -> None:
                   ["trade_date", "file_name", "load_id"],
                   [["2025-01-28", "opra-pillar-20250128.cbbo-1m.csv", "L2"]])
     second = len(engine.queries)
-    dbt(env, tmp_path, "run", "--select", "silver", "--threads", "1")
+    dbt(env, tmp_path, "run", "--select", "tag:silver", "--threads", "1")
     sent = [squash(q) for q in sent_statements(engine)[second:]]
 
     for target in (SILVER, REJECTED):

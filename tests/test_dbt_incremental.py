@@ -37,9 +37,9 @@ def days(tmp_path_factory) -> dict[dt.date, Path]:
         folder = tmp_path_factory.mktemp(f"landing-{day}")
         shutil.copy(generated / cbbo.file_name(day), folder)
         folders[day] = folder
-    with (folders[DAY1] / cbbo.file_name(DAY1)).open("a") as f:
+    with (folders[DAY1] / cbbo.file_name(DAY1)).open("a") as f:  # two instruments: one quote each per minute
         f.write("2025-01-27T15:00:00.000000000Z,,193,30,7,N,,0,200,2.000000000,1.000000000,3,4,0,0,SPY   250131C00600000\n")
-        f.write("2025-01-27T15:00:00.000000000Z,,193,30,7,N,,0,200,1.000000000,2.000000000,3,4,0,0,SPY   250124C00600000\n")
+        f.write("2025-01-27T15:00:00.000000000Z,,193,30,8,N,,0,200,1.000000000,2.000000000,3,4,0,0,SPY   250124C00600000\n")
     return folders
 
 

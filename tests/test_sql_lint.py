@@ -40,7 +40,7 @@ def test_sqlfluff_lint_athena_dialect_is_clean(tmp_path: Path):
         env = athena_profile_env(endpoint, "s3://lint-results/", "s3://lint-data/")
         done = sqlfluff(env, "--config", "conf/sqlfluff-athena.cfg", "-v")
         rendered = subprocess.run(
-            [str(Path(sys.executable).parent / "sqlfluff"), "render", "models/silver/int_quotes_classified.sql",
+            [str(Path(sys.executable).parent / "sqlfluff"), "render", "models/staging/stg_bronze__options_chain.sql",
              "--config", "conf/sqlfluff-athena.cfg"],
             cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600,
         )
