@@ -82,8 +82,33 @@ def sma(x: np.ndarray, period: int) -> np.ndarray:
     return _place(window_sums(x, period) / period, len(x), period)
 
 
+def constant_windows(x: np.ndarray, window: int) -> np.ndarray:
+    """For every full window (``len(x) - window + 1`` of them): True when all its values are equal.
+
+    A constant window has a variance of exactly 0; the two-pass formula could leave a rounding residue
+    (its mean, a rounded sum / window, may differ from the value by an ulp), so the variance-based
+    functions set such windows to 0 explicitly (TA-Lib also returns exactly 0 there).
+    """
+    x = _f64(x)
+    if len(x) < window:
+        return np.zeros(0, dtype=bool)
+    view = np.lib.stride_tricks.sliding_window_view(x, window)
+    return view.max(axis=1) == view.min(axis=1)
+
+
+def _sum_sq_devs(x: np.ndarray, window: int) -> np.ndarray:
+    """Per full window, ``sum((x_i - mean)^2)`` added left to right; exactly 0 for a constant window."""
+    _, devs = _window_means_and_devs(x, window)
+    acc = devs[0] * devs[0]
+    for d in devs[1:]:
+        acc += d * d
+    acc[constant_windows(x, window)] = 0.0
+    return acc
+
+
 def rolling_var(x: np.ndarray, window: int, ddof: int = 0) -> np.ndarray:
-    """Rolling variance, two-pass: ``sum((x_i - mean)^2) / (window - ddof)`` over each full window.
+    """Rolling variance, two-pass: ``sum((x_i - mean)^2) / (window - ddof)`` over each full window
+    (exactly 0 over a constant window; NaN when the window holds a NaN).
 
     ``ddof=0`` is the population variance (TA-Lib VAR / STDDEV / BBANDS), ``ddof=1`` the sample one.
     """
@@ -91,11 +116,7 @@ def rolling_var(x: np.ndarray, window: int, ddof: int = 0) -> np.ndarray:
     n = len(x)
     if n < window:
         return _nan(n)
-    _, devs = _window_means_and_devs(x, window)
-    acc = devs[0] * devs[0]
-    for d in devs[1:]:
-        acc += d * d
-    return _place(acc / (window - ddof), n, window)
+    return _place(_sum_sq_devs(x, window) / (window - ddof), n, window)
 
 
 def rolling_std(x: np.ndarray, window: int, ddof: int = 0) -> np.ndarray:
@@ -159,7 +180,7 @@ def rolling_cov_var(r: np.ndarray, m: np.ndarray, window: int) -> tuple[np.ndarr
 
     Returns ``(s_rm, s_rr, s_mm)`` = sums of products of deviations from the window means
     (``sum((r_i - mean_r)(m_i - mean_m))``, ``sum((r_i - mean_r)^2)``, ``sum((m_i - mean_m)^2)``),
-    right-aligned, NaN during the warm-up or when a window holds a NaN.
+    right-aligned, NaN during the warm-up or when a window holds a NaN; a constant series' sums are 0.
     """
     r = _f64(r)
     m = _f64(m)
@@ -169,12 +190,11 @@ def rolling_cov_var(r: np.ndarray, m: np.ndarray, window: int) -> tuple[np.ndarr
     _, dr = _window_means_and_devs(r, window)
     _, dm = _window_means_and_devs(m, window)
     s_rm = dr[0] * dm[0]
-    s_rr = dr[0] * dr[0]
-    s_mm = dm[0] * dm[0]
     for a, b in zip(dr[1:], dm[1:], strict=True):
         s_rm += a * b
-        s_rr += a * a
-        s_mm += b * b
+    s_rm[constant_windows(r, window) | constant_windows(m, window)] = 0.0
+    s_rr = _sum_sq_devs(r, window)
+    s_mm = _sum_sq_devs(m, window)
     return _place(s_rm, n, window), _place(s_rr, n, window), _place(s_mm, n, window)
 
 
