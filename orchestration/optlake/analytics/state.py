@@ -13,7 +13,6 @@ columns, prefixed ``st_``; ``from_columns()`` reads them back (None/null becomes
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Self
@@ -26,11 +25,14 @@ STATE_PREFIX = "st_"
 _NAN = float("nan")
 
 
-def _as_float(value: Any) -> float:
+def _missing(value: Any) -> bool:
+    """None, NaN, or a null of another library (pandas.NA: its comparisons are neither True nor False)."""
     if value is None:
-        return _NAN
-    value = float(value)
-    return value
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:
+        return True
 
 
 @dataclass(frozen=True)
@@ -67,21 +69,18 @@ class TechState:
 
     @classmethod
     def from_columns(cls, row: Mapping[str, Any]) -> Self:
-        """Read a state back from a row holding its ``st_`` columns (missing or null floats become NaN)."""
+        """Read a state back from a row holding its ``st_`` columns; a missing or null column takes the
+        field's default (NaN for the floats, 0 for ``bar_count``, None for ``session_id``)."""
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
             raw = row.get(STATE_PREFIX + f.name)
-            if f.type in ("int", int):
-                values[f.name] = int(raw) if raw is not None and not _isnan(raw) else 0
-            elif f.type in ("int | None", "None | int"):
-                values[f.name] = int(raw) if raw is not None and not _isnan(raw) else None
+            if _missing(raw):
+                values[f.name] = f.default
+            elif f.type in ("int", "int | None", int):
+                values[f.name] = int(raw)
             else:
-                values[f.name] = _as_float(raw)
+                values[f.name] = float(raw)
         return cls(**values)
-
-
-def _isnan(value: Any) -> bool:
-    return isinstance(value, float) and math.isnan(value)
 
 
 @dataclass(frozen=True)
