@@ -287,8 +287,8 @@ def test_engine_specific_sql_differs_from_spark(aws, compiled: Path, tmp_path: P
     dbt(local_env, tmp_path / "local", "compile", "--select", "stg_bronze__options_chain", "int_quotes_classified",
         "--no-populate-cache", "--quiet", target="local")
     views = ("models/staging/stg_bronze__options_chain.sql", "models/intermediate/int_quotes_classified.sql")
-    spark_sql = "\n".join((tmp_path / "local/target/compiled/optlake" / view).read_text() for view in views)
-    athena_sql = "\n".join((compiled / view).read_text() for view in views)
+    spark_sql = ";\n".join((tmp_path / "local/target/compiled/optlake" / view).read_text() for view in views)
+    athena_sql = ";\n".join((compiled / view).read_text() for view in views)
     spark, athena = squash(spark_sql), squash(athena_sql)
 
     for spark_only, athena_only in [
