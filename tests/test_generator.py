@@ -248,8 +248,11 @@ def theoretical_value(doc: dict, symbol: str, ts_recv: str) -> float:
     tau = max(minutes_left + 390 * root["trading_days_to_expiry"][contract.expiry.isoformat()], 1) / (252 * 390)
     tau_eff = max(tau, 1 / 252)
     forward = spot * math.exp((r - q) * t)
-    m = min(max(math.log(strike / forward) / (root["base_vol"] * math.sqrt(tau_eff)), -4), 4)
-    atm = root["base_vol"] * (tau_eff / (21 / 252)) ** root["term_slope"]
+    base_vol = (
+        root["base_vol_by_minute"][minute] if "base_vol_by_minute" in root else root["base_vol"]
+    )  # formula "base_vol"
+    m = min(max(math.log(strike / forward) / (base_vol * math.sqrt(tau_eff)), -4), 4)
+    atm = base_vol * (tau_eff / (21 / 252)) ** root["term_slope"]
     sigma_tau = min(max(atm * (1 + root["skew"] * m + root["curvature"] * m * m), 0.01), 5.0)
     sigma = sigma_tau * math.sqrt(tau / t)
     d1 = (math.log(spot / strike) + (r - q + sigma * sigma / 2) * t) / (sigma * math.sqrt(t))

@@ -1,7 +1,8 @@
 """The generator's reference data: underlyings and option roots, at early-2025 levels.
 
-An ``Underlying`` is one simulated price path; several roots can share it (SPX and SPXW,
-NDX and NDXP, F and its adjusted root F1). A ``Root`` carries what the option market of
+An ``Underlying`` is one market-model instrument (``instruments``) whose one-minute bar closes
+are the options' spots; several roots can share it (SPX and SPXW, NDX and NDXP, F and its
+adjusted root F1). Its start price and volatility are the instrument's. A ``Root`` carries what the option market of
 that root looks like: its expiry cycle, strike increments, tick rule, spread and volatility
 smile. ``ROOTS`` is ordered by importance: when only a few contracts are asked for, the
 generator uses the first roots of this list.
@@ -11,13 +12,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from optlake.generator.instruments import by_symbol
+
 
 @dataclass(frozen=True)
 class Underlying:
-    name: str
-    spot: float  # price at the first generated bar
-    path_vol: float  # annualised volatility of the simulated path (252 days)
+    name: str  # the market-model instrument (instruments.INSTRUMENTS)
     dividend_yield: float  # continuous, used in pricing
+
+    @property
+    def spot(self) -> float:
+        """The instrument's level at the anchor (the start day's 00:00 UTC)."""
+        return by_symbol(self.name).start
+
+    @property
+    def path_vol(self) -> float:
+        """Annualised volatility of the instrument's path (252 days; a tracker's is its parent's)."""
+        instrument = by_symbol(self.name)
+        return by_symbol(instrument.parent).vol if instrument.parent else instrument.vol
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,9 @@ class Smile:
     skew: float  # slope in standardised log-moneyness (negative: puts richer; VIX: calls richer)
     curvature: float  # convexity in standardised log-moneyness; skew**2 < 4 * curvature
     term_slope: float  # ATM vol ~ (tau / 21 trading days) ** term_slope
+    base_vol_from: str | None = (
+        None  # "VIX": base_vol is the VIX close / 100 at each minute (base_vol sizes strike grids)
+    )
 
 
 @dataclass(frozen=True)
@@ -43,23 +58,23 @@ class Root:
     strike_offset: float = 0.0  # adjusted roots: strikes are offset + n * step
 
 
-_SPX_SMILE = Smile(base_vol=0.15, skew=-0.20, curvature=0.050, term_slope=0.06)
+_SPX_SMILE = Smile(base_vol=0.15, skew=-0.20, curvature=0.050, term_slope=0.06, base_vol_from="VIX")
 _NDX_SMILE = Smile(base_vol=0.20, skew=-0.18, curvature=0.050, term_slope=0.05)
 _RUT_SMILE = Smile(base_vol=0.22, skew=-0.15, curvature=0.045, term_slope=0.04)
 _F_SMILE = Smile(base_vol=0.33, skew=-0.10, curvature=0.050, term_slope=0.02)
 
 UNDERLYINGS: tuple[Underlying, ...] = (
-    Underlying("SPX", 6000.0, 0.13, 0.013),
-    Underlying("SPY", 600.0, 0.13, 0.012),
-    Underlying("QQQ", 520.0, 0.18, 0.006),
-    Underlying("NDX", 21500.0, 0.18, 0.007),
-    Underlying("IWM", 225.0, 0.20, 0.011),
-    Underlying("RUT", 2300.0, 0.20, 0.012),
-    Underlying("TSLA", 400.0, 0.55, 0.0),
-    Underlying("NVDA", 130.0, 0.45, 0.0003),
-    Underlying("AAPL", 230.0, 0.24, 0.0045),
-    Underlying("VIX", 16.0, 0.85, 0.0),
-    Underlying("F", 10.0, 0.30, 0.06),
+    Underlying("SPX", 0.013),
+    Underlying("SPY", 0.012),
+    Underlying("QQQ", 0.006),
+    Underlying("NDX", 0.007),
+    Underlying("IWM", 0.011),
+    Underlying("RUT", 0.012),
+    Underlying("TSLA", 0.0),
+    Underlying("NVDA", 0.0003),
+    Underlying("AAPL", 0.0045),
+    Underlying("VIX", 0.0),
+    Underlying("F", 0.06),
 )
 
 # Root(symbol, underlying, weight, expiry_cycle, strike_steps, tick_rule, spread_rel, smile[, strike_offset])

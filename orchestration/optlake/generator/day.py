@@ -34,6 +34,7 @@ class DayPlan:
     minutes: list[dt.datetime]  # the 390 bar timestamps (UTC)
     minute_ns: np.ndarray  # int64, the bars as ns since the epoch
     spots: np.ndarray  # (underlyings, minutes) prices
+    base_vols: np.ndarray  # (roots, minutes) each root's smile base_vol at each minute
     contracts: Contracts
     rows: np.ndarray  # int64 candidate indices kept: minute * len(contracts) + contract
 
@@ -45,13 +46,14 @@ def kept_rows(n_candidates: int, n_rows: int, rng: np.random.Generator) -> np.nd
     return np.flatnonzero(keep)
 
 
-def plan_day(trade_date: dt.date, spots: np.ndarray, n_rows: int, seed: int) -> DayPlan:
-    """Contracts and kept rows of a day whose underlying prices are ``spots`` (underlyings, minutes)."""
+def plan_day(trade_date: dt.date, spots: np.ndarray, base_vols: np.ndarray, n_rows: int, seed: int) -> DayPlan:
+    """Contracts and kept rows of a day whose underlying prices are ``spots`` (underlyings, minutes)
+    and whose smiles have ``base_vols`` (roots, minutes)."""
     contracts = build_contracts(trade_date, spots[:, 0], math.ceil(n_rows / SESSION_MINUTES))
     minutes = session_minutes_utc(trade_date)
     rows = kept_rows(len(contracts) * SESSION_MINUTES, n_rows, rng_for(seed, DROP_STREAM, trade_date.toordinal()))
     minute_ns = np.array([int(m.timestamp()) * 10**9 for m in minutes], dtype=np.int64)
-    return DayPlan(trade_date, minutes, minute_ns, spots, contracts, rows)
+    return DayPlan(trade_date, minutes, minute_ns, spots, base_vols, contracts, rows)
 
 
 def _per_root(values: list[float], root_index: np.ndarray) -> np.ndarray:
@@ -75,7 +77,7 @@ def price_rows(plan: DayPlan, minute: np.ndarray, contract: np.ndarray, rng: np.
         t,
         tau,
         q,
-        _per_root([s.base_vol for s in smiles], root),
+        plan.base_vols[root, minute],
         _per_root([s.skew for s in smiles], root),
         _per_root([s.curvature for s in smiles], root),
         _per_root([s.term_slope for s in smiles], root),
@@ -100,7 +102,7 @@ def write_day(out_dir: Path, plan: DayPlan, gzip: bool, seed: int) -> Path:
             text = writer.lines(minute_text, prefix_text, suffix_text, minute, contract, quotes)
             stream.write(writer.text_bytes(text))
     document = truth_document(
-        plan.trade_date, path.name, seed, int(plan.rows.size), plan.minutes, plan.spots, plan.contracts
+        plan.trade_date, path.name, seed, int(plan.rows.size), plan.minutes, plan.spots, plan.base_vols, plan.contracts
     )
     write_truth(truth_path(out_dir, plan.trade_date), document)
     return path

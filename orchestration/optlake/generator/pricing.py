@@ -30,6 +30,8 @@ FORMULA: dict[str, str] = {
     "tau": "max(minutes_left_today + 390 * trading_days_to_expiry, 1) / (252 * 390); "
     "minutes_left_today = minutes from ts_recv to 16:00 New York of the trade date",
     "tau_eff": "max(tau, 1/252)",
+    "base_vol": "the root's base_vol, or base_vol_by_minute[i] at the quote's bar i when the root has it "
+    "(SPX, SPXW, SPY: VIX close / 100)",
     "forward": "F = S * exp((r - q) * T)",
     "moneyness": "m = clip(ln(K / F) / (base_vol * sqrt(tau_eff)), -4, 4)",
     "atm_vol": "atm = base_vol * (tau_eff / (21/252)) ** term_slope",

@@ -13,15 +13,21 @@ every top-level file of the landing folder). Layout::
       "underlyings": {                     # one entry per simulated path used that day
         "SPX": {
           "dividend_yield": 0.013,         # q
-          "path_vol": 0.13,                # volatility of the simulated GBM path
+          "path_vol": 0.13,                # annualised volatility of the market model's path
           "ts_recv": ["2025-01-28T14:31:00.000000000Z", ...],   # the 390 bars
-          "spot": [6012.3456, ...]         # S at each bar (exact float)
+          "spot": [6012.35, ...],          # S at each bar (exact float)
+          "bar": {"dataset": "xnas-itch", "symbol": "SPX", "ts_event_offset_s": -60}
+                                           # S = close of that instrument's 1m bar starting 60 s earlier
         }, ...
       },
       "roots": {                           # one entry per option root in the file
         "SPXW": {
           "underlying": "SPX",
           "base_vol": 0.15, "skew": -0.2, "curvature": 0.05, "term_slope": 0.06,
+          "base_vol_from": "VIX",          # null for roots with a constant base_vol
+          "base_vol_by_minute": [0.1612, ...],   # only when base_vol_from: VIX close / 100 at each
+                                           # bar; it replaces base_vol in the formula (base_vol
+                                           # then only sized the strike grid)
           "tick_rule": "index", "strike_offset": 0.0,
           "trading_days_to_expiry": {"2025-01-28": 0, "2025-01-29": 1, ...},   # its expiries
           "contracts": 1324
@@ -44,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from optlake.generator.catalogue import ROOTS, UNDERLYINGS
+from optlake.generator.instruments import by_symbol
 from optlake.generator.pricing import FORMULA, RATE
 from optlake.generator.universe import Contracts
 from optlake.generator.writer import timestamp_text
@@ -56,12 +63,14 @@ def truth_path(out_dir: Path, trade_date: dt.date) -> Path:
     return out_dir / TRUTH_DIR / f"opra-pillar-{trade_date:%Y%m%d}.truth.json"
 
 
-def _root_entry(root_index: int, contracts: Contracts) -> dict[str, Any]:
+def _root_entry(root_index: int, contracts: Contracts, base_vols: np.ndarray) -> dict[str, Any]:
     root = ROOTS[root_index]
     mine = np.flatnonzero(contracts.root_index == root_index)
+    by_minute = {"base_vol_by_minute": base_vols[root_index].tolist()} if root.smile.base_vol_from else {}
     return {
         "underlying": root.underlying,
         **dataclasses.asdict(root.smile),
+        **by_minute,
         "tick_rule": root.tick_rule,
         "strike_offset": root.strike_offset,
         "trading_days_to_expiry": {
@@ -78,9 +87,10 @@ def truth_document(
     rows: int,
     minutes: list[dt.datetime],
     spots: np.ndarray,
+    base_vols: np.ndarray,
     contracts: Contracts,
 ) -> dict[str, Any]:
-    """The sidecar content; ``spots`` has shape (underlyings, minutes)."""
+    """The sidecar content; ``spots`` has shape (underlyings, minutes), ``base_vols`` (roots, minutes)."""
     ts_text = [timestamp_text(m) for m in minutes]
     return {
         "trade_date": trade_date.isoformat(),
@@ -95,10 +105,17 @@ def truth_document(
                 "path_vol": UNDERLYINGS[u].path_vol,
                 "ts_recv": ts_text,
                 "spot": spots[u].tolist(),
+                "bar": {
+                    "dataset": by_symbol(UNDERLYINGS[u].name).dataset,
+                    "symbol": UNDERLYINGS[u].name,
+                    "ts_event_offset_s": -60,
+                },
             }
             for u in sorted(set(contracts.underlying_index.tolist()))
         },
-        "roots": {ROOTS[r].symbol: _root_entry(r, contracts) for r in sorted(set(contracts.root_index.tolist()))},
+        "roots": {
+            ROOTS[r].symbol: _root_entry(r, contracts, base_vols) for r in sorted(set(contracts.root_index.tolist()))
+        },
     }
 
 

@@ -12,7 +12,6 @@ like the real file's SPX 1000 and 1200 strikes.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,6 +21,7 @@ import numpy as np
 
 from optlake.generator.catalogue import ROOTS, Root, underlying_index
 from optlake.generator.expiries import expiries
+from optlake.generator.ids import instrument_id
 from optlake.reference.osi import format_osi
 from optlake.reference.trading_calendar import session_close_utc, trading_days_after
 
@@ -51,12 +51,6 @@ class Contracts:
 
     def __len__(self) -> int:
         return len(self.symbols)
-
-
-def instrument_id(symbol: str) -> int:
-    """A stable id in [1, 2**31 - 1] for a symbol (BLAKE2b, the same in every process)."""
-    digest = hashlib.blake2b(symbol.encode("ascii"), digest_size=8).digest()
-    return 1 + int.from_bytes(digest, "big") % (2**31 - 1)
 
 
 def largest_remainder(total: int, weights: list[float]) -> list[int]:

@@ -97,15 +97,15 @@ class ByteSink(Protocol):
 
 
 @contextmanager
-def open_csv(path: Path, gzip: bool) -> Iterator[ByteSink]:
+def open_csv(path: Path, gzip: bool, header: str = HEADER) -> Iterator[ByteSink]:
     """A binary stream for a CSV file with its header written; gzip output is reproducible (mtime 0)."""
     with open(path, "wb") as raw:
         if gzip:
             # no file name and mtime 0 in the gzip header: the same content gives the same bytes
             packed = gzip_module.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL, mtime=0)
             with packed as stream:
-                stream.write(f"{HEADER}\n".encode())
+                stream.write(f"{header}\n".encode())
                 yield stream
         else:
-            raw.write(f"{HEADER}\n".encode())
+            raw.write(f"{header}\n".encode())
             yield raw
