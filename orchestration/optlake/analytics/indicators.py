@@ -256,12 +256,24 @@ def sortino(excess: np.ndarray, window: int = 63, periods_per_year: int = 252) -
 # --------------------------------------------------------------------------------------------------
 
 
+def _ln(x: float) -> float:
+    if x > 0.0:
+        return math.log(x)
+    return NAN if not x == 0.0 else -math.inf
+
+
 def log_returns(close: np.ndarray, prev_close: float = NAN) -> np.ndarray:
-    """``r_t = ln(close_t / close_{t-1})``; the first value uses ``prev_close`` (NaN when unknown)."""
+    """``r_t = ln(close_t / close_{t-1})``; the first value uses ``prev_close`` (NaN when unknown).
+
+    The logarithm is the C library's (``math.log``), element by element: numpy's SIMD ``log`` may round
+    differently in its vector body and its remainder loop, which would make a value depend on its position
+    in the array, and so differ between a full and an incremental run.
+    """
     c = _f64(close)
     prev = np.concatenate(([prev_close], c[:-1])) if len(c) else c
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(c / prev)
+        ratio = c / prev
+    return np.array([_ln(v) for v in ratio.tolist()], dtype=np.float64)
 
 
 def simple_returns(close: np.ndarray, prev_close: float = NAN) -> np.ndarray:
