@@ -65,9 +65,22 @@ def spark_for(args: argparse.Namespace, settings: Settings, app_name: str) -> It
 
 
 def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
-    from optlake.generator import generate
+    from optlake.generator import SETS, generate
 
-    paths = generate(Path(args.out), args.days, args.rows_per_day, args.start, gzip=args.gzip, seed=args.seed)
+    sets = tuple(s.strip() for s in args.sets.split(",") if s.strip())
+    if not sets or set(sets) - set(SETS):
+        log.error("error: --sets takes a comma-separated list of %s, got %r", ", ".join(SETS), args.sets)
+        return 2
+    paths = generate(
+        Path(args.out),
+        args.days,
+        args.rows_per_day,
+        args.start,
+        gzip=args.gzip,
+        seed=args.seed,
+        sets=sets,
+        history_days=args.history_days,
+    )
     log.info("Generated %d file(s) in %s", len(paths), args.out)
     return 0
 
@@ -165,9 +178,29 @@ def build_parser() -> argparse.ArgumentParser:
     noise.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    gen = sub.add_parser("generate", help="write synthetic OPRA CBBO-1m CSV files")
+    gen = sub.add_parser(
+        "generate",
+        help="write synthetic OPRA CBBO-1m option quotes and OHLCV market bars (one correlated model)",
+        description="Write synthetic vendor files. Set 'options': opra-pillar-YYYYMMDD.cbbo-1m.csv per trading "
+        "day. Set 'bars': xnas-itch-YYYYMMDD.ohlcv-1m.csv and .ohlcv-1d.csv per trading day (equities, ETFs, "
+        "indices), coinbase-YYYYMMDD.ohlcv-1m.csv and -1d for every calendar day (crypto, 24/7), "
+        "treasury-YYYYMMDD.ohlcv-1d.csv per trading day (yields), and truth/market.truth.json. Option spots are "
+        "the bar closes of the same model. The same seed gives byte-identical files.",
+    )
     gen.add_argument("--days", type=_positive, default=3, help="trading days to write (default 3)")
-    gen.add_argument("--rows-per-day", type=_positive, default=100_000, help="rows per file (default 100000)")
+    gen.add_argument("--rows-per-day", type=_positive, default=100_000, help="option rows per file (default 100000)")
+    gen.add_argument(
+        "--sets",
+        default="options",
+        help="comma-separated file sets: options, bars (default options; both: --sets options,bars)",
+    )
+    gen.add_argument(
+        "--history-days",
+        type=_number(int, 0, "an integer >= 0"),
+        default=0,
+        help="also write daily bars only (.ohlcv-1d of every dataset) for N trading days before --start "
+        "(crypto: every calendar day from the first of them); default 0",
+    )
     gen.add_argument("--start", type=_date, default=dt.date(2025, 1, 27), help="first day (default 2025-01-27)")
     gen.add_argument("--out", required=True, help="output folder (the landing folder)")
     gen.add_argument("--gzip", action="store_true", help="write .csv.gz")
