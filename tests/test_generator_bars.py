@@ -112,6 +112,13 @@ def test_every_line_has_the_vendor_format(run: Path) -> None:
                 assert r["ts_event"].endswith("T00:00:00.000000000Z")
 
 
+def test_traded_instruments_have_volume_indices_and_yields_none(run: Path) -> None:
+    for path in bar_files(run):
+        for r in read_bars(path):
+            traded = by_symbol(r["symbol"]).asset_class not in ("index", "yield")
+            assert (int(r["volume"]) >= 1) if traded else r["volume"] == "0", r
+
+
 def test_rows_are_ordered_by_time_then_symbol(run: Path) -> None:
     for path in bar_files(run):
         keys = [(r["ts_event"], r["symbol"]) for r in read_bars(path)]

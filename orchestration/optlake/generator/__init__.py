@@ -39,7 +39,7 @@ from optlake.generator import bar_text
 from optlake.generator.bars import NANOS, DailyBars, MinuteBars, daily_bars, day_bars, session_closes
 from optlake.generator.day import plan_day, write_day
 from optlake.generator.instruments import Instrument
-from optlake.generator.market import MarketDay, Model, build_model, simulate
+from optlake.generator.market import Clock, MarketDay, Model, build_model, simulate
 from optlake.generator.market_truth import truth_document
 from optlake.generator.paths import smile_base_vols, underlying_spots
 from optlake.generator.truth import TRUTH_DIR
@@ -148,9 +148,11 @@ def generate(
     daily: dict[dt.date, list[tuple[str, DailyBars]]] = {}
     minute_log: list[np.ndarray] = []
     closes: dict[dt.date, np.ndarray] = {}
+    clocks: dict[dt.date, Clock] = {}
     first = history[0] if history else start
     for market_day in simulate(model, seed, first, calendar[-1], anchor=start):
         day = market_day.clock.day
+        clocks[day] = market_day.clock
         output = day >= start
         if market_day.clock.trading:
             closes[day] = _daily_close(model, market_day)
@@ -187,7 +189,7 @@ def generate(
     if bars or history:
         trading = sorted(closes)
         document = truth_document(
-            model, curve, seed, start, trading, minute_log, np.stack([closes[d] for d in trading])
+            model, curve, seed, start, trading, minute_log, np.stack([closes[d] for d in trading]), clocks
         )
         (out_dir / TRUTH_DIR).mkdir(parents=True, exist_ok=True)
         (out_dir / TRUTH_DIR / MARKET_TRUTH).write_text(json.dumps(document, indent=1) + "\n")

@@ -15,7 +15,8 @@ per trading day) and the parameters of the correlated model in ``market`` and ``
   ``tracking_bp`` basis points at each minute; it has the parent's beta and volatility;
 - ``crypto_loading``: correlation of a coin's idiosyncratic part with the common crypto factor;
 - ``missing_rate``: share of a liquid instrument's minutes without a bar (no trade that minute);
-- ``volume``: median volume of a one-minute bar (shares, contracts or coins).
+- ``volume``: median volume of a one-minute bar (shares or coins); 0 for indices and yields,
+  which are computed or quoted, not traded.
 
 ``seed_rows()`` gives the table another engineer writes to ``seeds/instruments.csv``.
 """
@@ -62,19 +63,23 @@ class Instrument:
         return instrument_id(self.symbol)
 
 
-def _stock(symbol: str, name: str, start: float, vol: float, beta: float, volume: float, missing: float = 0.0):
+def _stock(
+    symbol: str, name: str, start: float, vol: float, beta: float, volume: float, missing: float = 0.0
+) -> Instrument:
     return Instrument(symbol, name, "equity", "regular", start, vol, beta, missing_rate=missing, volume=volume)
 
 
-def _index(symbol: str, name: str, start: float, vol: float, beta: float, volume: float) -> Instrument:
-    return Instrument(symbol, name, "index", "regular", start, vol, beta, volume=volume)
+def _index(symbol: str, name: str, start: float, vol: float, beta: float) -> Instrument:
+    return Instrument(symbol, name, "index", "regular", start, vol, beta)  # computed, not traded: volume 0
 
 
 def _tracker(symbol: str, name: str, start: float, parent: str, tracking_bp: float, volume: float) -> Instrument:
     return Instrument(symbol, name, "etf", "regular", start, 0.0, parent=parent, tracking_bp=tracking_bp, volume=volume)
 
 
-def _coin(symbol: str, name: str, start: float, vol: float, beta: float, loading: float, tick: float, **kw):
+def _coin(
+    symbol: str, name: str, start: float, vol: float, beta: float, loading: float, tick: float, **kw: float
+) -> Instrument:
     return Instrument(symbol, name, "crypto", "24x7", start, vol, beta, tick, crypto_loading=loading, **kw)
 
 
@@ -84,10 +89,10 @@ def _yield(symbol: str, name: str, start: float, vol: float) -> Instrument:
 
 # SPX is the market factor (beta 1 by definition); VIX's beta is negative (see market.VIX_*).
 INSTRUMENTS: tuple[Instrument, ...] = (
-    _index("SPX", "S&P 500 Index", 6000.0, 0.13, 1.0, 2.2e6),
-    _index("NDX", "Nasdaq-100 Index", 21500.0, 0.17, 1.2, 1.0e6),
-    _index("RUT", "Russell 2000 Index", 2300.0, 0.20, 1.2, 0.6e6),
-    _index("VIX", "Cboe Volatility Index", 16.0, 0.90, -5.2, 0.0),
+    _index("SPX", "S&P 500 Index", 6000.0, 0.13, 1.0),
+    _index("NDX", "Nasdaq-100 Index", 21500.0, 0.17, 1.2),
+    _index("RUT", "Russell 2000 Index", 2300.0, 0.20, 1.2),
+    _index("VIX", "Cboe Volatility Index", 16.0, 0.90, -5.2),
     _tracker("SPY", "SPDR S&P 500 ETF Trust", 600.0, "SPX", 0.2, 110_000),
     _tracker("QQQ", "Invesco QQQ Trust", 520.0, "NDX", 0.3, 70_000),
     _tracker("IWM", "iShares Russell 2000 ETF", 225.0, "RUT", 0.5, 60_000),

@@ -185,19 +185,21 @@ def day_draws(model: Model, seed: int, day: dt.date) -> tuple[np.ndarray, np.nda
 def log_returns(model: Model, weights: np.ndarray, shocks: np.ndarray) -> np.ndarray:
     """(n, 1440) log returns of each minute; the VIX row is its OU shock ``eta`` (no reversion yet)."""
     scale = np.sqrt(weights / TRADING_DAYS_PER_YEAR)
-    market = (model.beta * model.sigma_m)[:, None] * (scale * shocks[0])[None, :]
-    own = shocks[model.shock_row]
-    regular = market + model.own[:, None] * scale[None, :] * own
-    regular -= minute_variance(model, weights) / 2 * (np.arange(len(model.instruments)) != model.vix)[:, None]
-    market_var = (model.beta * model.sigma_m)[:, None] ** 2 * (scale**2)[None, :]
-    idio = np.sqrt(np.maximum(model.crypto_var[:, None] * (1 - model.crypto_loading[:, None] ** 2) - market_var, 0))
-    crypto = (
-        market
-        + (model.crypto_loading * np.sqrt(model.crypto_var))[:, None] * shocks[1][None, :]
-        + idio * own
-        - model.crypto_var[:, None] / 2
+    market = scale * shocks[0]
+    found = np.empty((len(model.instruments), weights.size))
+    regular, coins = np.flatnonzero(~model.is_crypto), np.flatnonzero(model.is_crypto)
+    own = shocks[model.shock_row[regular]] * scale
+    found[regular] = (model.beta * model.sigma_m)[regular, None] * market + model.own[regular, None] * own
+    drift = model.vol[regular] ** 2 / (2 * TRADING_DAYS_PER_YEAR) * (regular != model.vix)
+    found[regular] -= drift[:, None] * weights
+    beta_m = (model.beta * model.sigma_m)[coins, None]
+    var = model.crypto_var[coins, None]
+    loading = model.crypto_loading[coins, None]
+    idio = np.sqrt(np.maximum(var * (1 - loading**2) - beta_m**2 * scale**2, 0))
+    found[coins] = (
+        beta_m * market + loading * np.sqrt(var) * shocks[1] + idio * shocks[model.shock_row[coins]] - var / 2
     )
-    return np.where(model.is_crypto[:, None], crypto, regular)
+    return found
 
 
 def ou_forward(y0: float, eta: np.ndarray, weights: np.ndarray, kappa: float) -> np.ndarray:

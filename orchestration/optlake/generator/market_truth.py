@@ -35,6 +35,7 @@ days' sessions, daily returns over all trading days of the run (history included
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,7 @@ from optlake.generator.market import (
     VIX_KAPPA,
     VIX_LONG_RUN,
     WEEKEND_SHARE,
+    Clock,
     Model,
     day_clock,
 )
@@ -97,11 +99,11 @@ def minute_covariance(model: Model) -> np.ndarray:
     return a * SESSION_WEIGHT + b + t
 
 
-def _window_sums(days: list[dt.date], model: Model) -> dict[str, np.ndarray]:
+def _window_sums(days: list[dt.date], known: Mapping[dt.date, Clock]) -> dict[str, np.ndarray]:
     """Per trading day: clock weight and minute count of the regular, crypto and shared daily windows."""
     first = days[0] - dt.timedelta(days=7)
     calendar = [first + dt.timedelta(days=k) for k in range((days[-1] - first).days + 1)]
-    clocks = [day_clock(d) for d in calendar]
+    clocks = [known[d] if d in known else day_clock(d) for d in calendar]
     cum = np.concatenate([[0.0], np.cumsum(np.concatenate([c.weights for c in clocks]))])
     offset = {c.day: k * DAY_MINUTES for k, c in enumerate(clocks)}
     close = {c.day: offset[c.day] + c.session_start + c.session_len for c in clocks if c.trading}
@@ -118,10 +120,11 @@ def _window_sums(days: list[dt.date], model: Model) -> dict[str, np.ndarray]:
     return {k: np.array(v) for k, v in sums.items()}
 
 
-def daily_covariance(model: Model, days: list[dt.date]) -> np.ndarray:
-    """Pooled covariance of daily log returns over ``days`` (each from the previous trading day's close)."""
+def daily_covariance(model: Model, days: list[dt.date], clocks: Mapping[dt.date, Clock] | None = None) -> np.ndarray:
+    """Pooled covariance of daily log returns over ``days`` (each from the previous trading day's close);
+    ``clocks`` may hold the days' clocks already computed."""
     a, b, t = covariance_parts(model)
-    s = _window_sums(days, model)
+    s = _window_sums(days, clocks or {})
     coin = model.is_crypto
     both = np.logical_and.outer(coin, coin)
     mixed = np.logical_xor.outer(coin, coin)
@@ -167,10 +170,11 @@ def truth_document(
     trading: list[dt.date],
     minute_log: list[np.ndarray],
     daily_log: np.ndarray,
+    clocks: Mapping[dt.date, Clock] | None = None,
 ) -> dict[str, Any]:
     """The market sidecar; ``trading`` are the run's trading days (history and output)."""
     minute_cov = minute_covariance(model)
-    daily_cov = daily_covariance(model, trading)
+    daily_cov = daily_covariance(model, trading, clocks)
     minute_corr, daily_corr = correlation(minute_cov), correlation(daily_cov)
     spx = model.market
     measured = realised(model, minute_log, daily_log)
