@@ -34,6 +34,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from optlake.generator import bar_text
 from optlake.generator.bars import NANOS, DailyBars, MinuteBars, daily_bars, day_bars, session_closes
@@ -66,7 +67,12 @@ def history_trading_days(start: dt.date, n: int) -> list[dt.date]:
 
 
 def _write_bar_file(
-    path: Path, rows: bar_text.BarRows, instruments: Sequence[Instrument], stamps, rtype: int, gzip: bool
+    path: Path,
+    rows: bar_text.BarRows,
+    instruments: Sequence[Instrument],
+    stamps: pa.StringArray,
+    rtype: int,
+    gzip: bool,
 ) -> Path:
     began = time.perf_counter()
     text = bar_text.lines(
@@ -95,7 +101,7 @@ def _daily_file(
     symbols = [i.symbol for i in instruments]
     rows, order = bar_text.daily_rows(bars, symbols)
     path = out_dir / bar_text.file_name(dataset, day, "1d", gzip)
-    stamps = bar_text.pa.array([f"{day:%Y-%m-%d}T00:00:00.000000000Z"])
+    stamps = bar_text.day_stamp(day)
     return _write_bar_file(path, rows, [instruments[k] for k in order], stamps, bar_text.RTYPE["1d"], gzip)
 
 
@@ -133,8 +139,10 @@ def generate(
 ) -> list[Path]:
     """Write ``days`` trading days (first trading day on/after start) of the chosen ``sets`` into
     out_dir, and daily bars of ``history_days`` trading days before start; returns the CSV paths."""
-    if days < 1 or rows_per_day < 1 or history_days < 0:
+    if days < 1 or rows_per_day < 1:
         raise ValueError(f"days and rows_per_day must be positive, got {days} and {rows_per_day}")
+    if history_days < 0:
+        raise ValueError(f"history_days must be >= 0, got {history_days}")
     unknown = set(sets) - set(SETS)
     if unknown or not sets:
         raise ValueError(f"sets must be some of {', '.join(SETS)}, got {', '.join(sorted(sets)) or 'none'}")

@@ -36,6 +36,11 @@ def minute_stamps(day: dt.date) -> pa.StringArray:
     return pa.array([f"{day:%Y-%m-%d}T{m // 60:02d}:{m % 60:02d}:00.000000000Z" for m in range(1440)])
 
 
+def day_stamp(day: dt.date) -> pa.StringArray:
+    """The one ``ts_event`` text of a daily bar: the day's 00:00 UTC."""
+    return pa.array([f"{day:%Y-%m-%d}T00:00:00.000000000Z"])
+
+
 @dataclass(frozen=True)
 class BarRows:
     """Rows of one bar file, in file order; ``instrument`` indexes the file's instrument list."""
