@@ -17,18 +17,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from optlake.bronze.specs import ohlcv
 from optlake.generator import writer
 from optlake.generator.bars import NANOS, DailyBars, MinuteBars
 
-HEADER = "ts_event,rtype,publisher_id,instrument_id,open,high,low,close,volume,symbol"
-RTYPE = {"1m": 33, "1d": 35}
-
-
-def file_name(dataset: str, day: dt.date, size: str, gzip: bool = False) -> str:
-    """``<dataset>-YYYYMMDD.ohlcv-<size>.csv[.gz]``."""
-    if size not in RTYPE:
-        raise ValueError(f"bar size must be one of {', '.join(RTYPE)}, got {size!r}")
-    return f"{dataset}-{day:%Y%m%d}.ohlcv-{size}.csv" + (".gz" if gzip else "")
+#: Bar size -> rtype (the generator writes 1-minute and 1-day bars).
+RTYPE = {"1m": ohlcv.RTYPE_1M, "1d": ohlcv.RTYPE_1D}
+HEADER = ohlcv.HEADER
+file_name = ohlcv.file_name
 
 
 def minute_stamps(day: dt.date) -> pa.StringArray:
