@@ -105,6 +105,19 @@ def test_a_new_day_writes_only_its_own_partition(spark, day2_built):
     assert_reconciled(spark)
 
 
+def test_the_day_filter_reaches_the_bronze_scan_through_both_views(spark, day2_built):
+    # What the incremental models send: date literals on int_quotes_classified (over the staging
+    # view). Spark must push them into the Iceberg scan of Bronze, which then reads only those days.
+    plan = spark.sql(
+        f"explain select * from {SCHEMA}.int_quotes_classified where trade_date in (date'{DAY1}', date'{DAY2}')"
+    ).collect()[0][0]
+    scans = [line for line in plan.splitlines() if "BatchScan" in line and ".bronze_options_chain" in line]
+    epoch_days = [(day - dt.date(1970, 1, 1)).days for day in (DAY1, DAY2)]
+    assert len(scans) == 1 and f"filters=trade_date IN ({epoch_days[0]}, {epoch_days[1]})" in scans[0], plan
+    one_day = spark.sql(f"select count(*) from {SCHEMA}.int_quotes_classified where trade_date = date'{DAY2}'")
+    assert one_day.collect()[0][0] == ROWS
+
+
 def test_gold_keeps_signal_history_per_day(spark, day2_built):
     layman = per_day(spark, GOLD[0])
     assert set(layman) == {DAY1, DAY2}
