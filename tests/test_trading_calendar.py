@@ -8,10 +8,13 @@ import itertools
 import pytest
 
 from optlake.reference.trading_calendar import (
+    closing_time,
+    early_closes,
     easter_sunday,
     is_trading_day,
     nyse_holidays,
     previous_trading_day,
+    regular_session_utc,
     session_minutes_utc,
     third_friday,
     trading_days,
@@ -102,3 +105,28 @@ def test_session_minutes_in_utc(day: dt.date, first: dt.datetime, last: dt.datet
     assert len(bars) == 390
     assert (bars[0], bars[-1]) == (first, last)
     assert all(b - a == dt.timedelta(minutes=1) for a, b in itertools.pairwise(bars))
+
+
+@pytest.mark.parametrize(
+    "year, expected",
+    [
+        (2023, {D(2023, 7, 3), D(2023, 11, 24)}),  # Christmas Eve on a Sunday
+        (2024, {D(2024, 7, 3), D(2024, 11, 29), D(2024, 12, 24)}),
+        (2025, {D(2025, 7, 3), D(2025, 11, 28), D(2025, 12, 24)}),
+        (2026, {D(2026, 11, 27), D(2026, 12, 24)}),  # July 3 2026 is the observed holiday
+    ],
+)
+def test_early_closes_are_the_published_ones(year: int, expected: set) -> None:
+    assert early_closes(year) == expected
+
+
+def test_regular_session_in_utc_with_an_early_close() -> None:
+    assert regular_session_utc(D(2025, 11, 28)) == (
+        dt.datetime(2025, 11, 28, 14, 30, tzinfo=dt.UTC),
+        dt.datetime(2025, 11, 28, 18, 0, tzinfo=dt.UTC),
+    )
+    assert regular_session_utc(D(2025, 7, 2)) == (  # summer time: 09:30 New York = 13:30 UTC
+        dt.datetime(2025, 7, 2, 13, 30, tzinfo=dt.UTC),
+        dt.datetime(2025, 7, 2, 20, 0, tzinfo=dt.UTC),
+    )
+    assert closing_time(D(2025, 12, 24)) == dt.time(13, 0) and closing_time(D(2025, 12, 23)) == dt.time(16, 0)

@@ -10,8 +10,12 @@ Pure functions, no data files. Holidays follow NYSE rule 7.2:
   except New Year's Day: when January 1 is a Saturday the market stays open on Friday December 31
   (it closes the year's accounting period).
 
-Unscheduled closures (national days of mourning such as 2025-01-09, weather) and early closes
-(13:00 ET) are not rules and are not modelled: every trading day has the full 390-minute session.
+Early closes (13:00 New York) follow NYSE's practice: the day after Thanksgiving, Christmas Eve
+when it is a Monday to Thursday, and July 3 when Independence Day falls on a Tuesday to Friday.
+``closing_time`` and ``regular_session_utc`` honour them (Silver's daily bars cut the session
+there); the synthetic generator still writes the full 390 minutes of every day
+(``session_minutes_utc``). Unscheduled closures (national days of mourning such as 2025-01-09,
+weather) are not rules and are not modelled.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ UTC = dt.UTC
 SESSION_OPEN = dt.time(9, 30)
 SESSION_CLOSE = dt.time(16, 0)
 SESSION_MINUTES = 390
+EARLY_CLOSE = dt.time(13, 0)
 
 _MONDAY, _THURSDAY, _FRIDAY, _SATURDAY, _SUNDAY = 0, 3, 4, 5, 6
 
@@ -88,6 +93,30 @@ def nyse_holidays(year: int) -> set[dt.date]:
     if year >= 2022:
         days.add(observed(dt.date(year, 6, 19)))  # Juneteenth
     return days
+
+
+def early_closes(year: int) -> set[dt.date]:
+    """The NYSE 13:00 early closes of a year (only days that are trading days)."""
+    days = {nth_weekday(year, 11, _THURSDAY, 4) + dt.timedelta(days=1)}  # the day after Thanksgiving
+    christmas_eve = dt.date(year, 12, 24)
+    if christmas_eve.weekday() <= _THURSDAY:
+        days.add(christmas_eve)
+    july_3 = dt.date(year, 7, 3)
+    if july_3.weekday() <= _THURSDAY:  # Independence Day on a Tuesday to Friday
+        days.add(july_3)
+    return {d for d in days if is_trading_day(d)}
+
+
+def closing_time(day: dt.date) -> dt.time:
+    """The regular session's close, New York time: 13:00 on early-close days, else 16:00."""
+    return EARLY_CLOSE if day in early_closes(day.year) else SESSION_CLOSE
+
+
+def regular_session_utc(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """(open, close) of the regular session of ``day`` in UTC, early closes included."""
+    open_ny = dt.datetime.combine(day, SESSION_OPEN, tzinfo=NEW_YORK)
+    close_ny = dt.datetime.combine(day, closing_time(day), tzinfo=NEW_YORK)
+    return open_ny.astimezone(UTC), close_ny.astimezone(UTC)
 
 
 def is_trading_day(day: dt.date) -> bool:
