@@ -156,7 +156,11 @@ def test_build_on_thrift_matches_local_row_for_row(thrift: Settings, landing: Pa
     results = json.loads((target_path / "run_results.json").read_text())["results"]
     statuses = Counter(r["status"] for r in results)
     assert set(statuses) <= {"success", "pass"}, statuses
-    assert statuses["pass"] >= 35 and statuses["success"] == 6  # 5 models + the seed
+    kinds = Counter(r["unique_id"].split(".")[0] for r in results)
+    # 6 models (staging and intermediate views, 2 Silver tables, 2 Gold), the seed, every data test
+    # and every unit test (OSI parsing on the staging view, rules and policies on the intermediate)
+    assert kinds == {"model": 6, "seed": 1, "test": 37, "unit_test": 6}, kinds
+    assert statuses["success"] == 7 and statuses["pass"] == 43
 
     # The same files on local, in the test session.
     spark.sql(f"create database if not exists {LOCAL_SCHEMA}")
