@@ -1,49 +1,43 @@
 {#
-  Which trading days an incremental Silver-side model must (re)process.
+  Which trading days an incremental Silver model must (re)process.
 
   A day's version is the newest Bronze `ingested_at` among its rows; a Bronze reload of a file gives
-  the day a newer version. A Silver-side table records, per row, the version it was built from
-  (`bronze_ingested_at`). A day of Bronze is pending for `relation` when
-  - `relation` holds the day at another version (an older one, or rows of a file that has left
-    Bronze since), or
-  - `relation` does not hold the day and no table in `also_done_in` holds it at Bronze's version.
-  `also_done_in` lets a table that a day may legitimately leave empty (the rejected table: a day
-  without rejects) treat the day as done once a table built after it (Silver) has processed it.
+  the day a newer version (and a file that leaves Bronze may give it an older one). A Silver-side
+  table records, per row, the version it was built from (`bronze_ingested_at`). A day is pending
+  when none of the tables in `done_relations` holds it at Bronze's version: none holds the day, or
+  the newest version they hold is not Bronze's. The rejected table lists Silver among its
+  done_relations, since a day may legitimately give it no rows (a day without rejects).
 
   Returns a list of 'yyyy-mm-dd' strings (empty at parse time and when nothing is pending).
 #}
-{% macro pending_trade_days(bronze_relation, relation, also_done_in=[]) %}
+{% macro pending_trade_days(bronze_relation, done_relations) %}
   {%- if not execute -%}{{ return([]) }}{%- endif -%}
-  {%- set also_done_in = also_done_in | reject('none') | list -%}
+  {%- set done_relations = done_relations | reject('none') | list -%}
   {%- set query -%}
     with bronze_versions as (
       {{ day_versions_sql(bronze_relation, 'ingested_at') }}
     ),
-    held_versions as (
-      {{ day_versions_sql(relation, 'bronze_ingested_at') }}
-    ),
-    {% if also_done_in %}
-    done_elsewhere as (
-      select distinct trade_date, version
+    {% if done_relations %}
+    done_versions as (
+      select trade_date, max(version) as version
       from (
-        {%- for done in also_done_in %}
-        {{ day_versions_sql(done, 'bronze_ingested_at') }}
+        {%- for relation in done_relations %}
+        {{ day_versions_sql(relation, 'bronze_ingested_at') }}
         {%- if not loop.last %} union all{% endif %}
         {%- endfor %}
       ) as done
+      group by trade_date
+    ),
+    {% else %}
+    done_versions as (
+      select cast(null as date) as trade_date, cast(null as timestamp) as version
     ),
     {% endif %}
     final as (
       select cast(bronze_versions.trade_date as {{ string_type() }}) as trade_date
       from bronze_versions
-      left join held_versions on bronze_versions.trade_date = held_versions.trade_date
-      {%- if also_done_in %}
-      left join done_elsewhere
-        on bronze_versions.trade_date = done_elsewhere.trade_date
-        and bronze_versions.version = done_elsewhere.version
-      {%- endif %}
-      where (held_versions.version is null{% if also_done_in %} and done_elsewhere.trade_date is null{% endif %})
-        or held_versions.version != bronze_versions.version
+      left join done_versions on bronze_versions.trade_date = done_versions.trade_date
+      where done_versions.version is null or bronze_versions.version != done_versions.version
     )
     select * from final order by trade_date
   {%- endset -%}
@@ -66,7 +60,8 @@
   parse time.
   - Spark: a run replaces the partitions of the pending days it writes (insert_overwrite, one
     atomic commit per table). A day it writes no rows for (every quote of a reloaded day now goes
-    to the other table, or the day has left Bronze) keeps its old rows: the post-hook deletes them.
+    to the other table, or the day has left Bronze) would keep its old rows: the post-hook deletes
+    them.
   - Athena: the MERGE updates and inserts but never removes; the pre-hook deletes, before it, the
     rows whose Bronze lines are gone.
 #}
@@ -83,20 +78,63 @@
 {% endmacro %}
 
 {#
-  Spark post-hook, after the insert_overwrite: every day this table still holds at a version that is
-  not Bronze's is a day the run did not rewrite, so its rows are stale: a pending day that now
-  yields no rows here, or a day gone from Bronze. Whole trade_date partitions: Iceberg deletes them
-  from metadata alone, without reading or rewriting a data file.
-  Interrupted runs: if the process dies between the insert and this delete, the day still holds an
-  old version here, so it is pending again on the next run, which deletes it then.
+  Spark post-hook, after the insert_overwrite. A row is stale when its (file_name, bronze_load_id)
+  is no longer a (file_name, load_id) of its day in Bronze (the file was reloaded, superseded or
+  quarantined). Only days this table holds at a version that is not Bronze's can hold stale rows
+  (a metadata query finds them; usually none, and then nothing else runs); for those, the distinct
+  (file, load) pairs of this table and of Bronze are compared. A day whose every pair is stale is
+  deleted whole (trade_date partitions: Iceberg deletes them from metadata alone, without reading or
+  rewriting a data file); on a day holding current files too (several files per day), only the stale
+  pairs' rows. Nothing stale: no statement, no commit.
+  Interrupted runs: if the process dies between the insert and this delete, the day is still held
+  at an old version here, so the next run's post-hook (it runs on every incremental run) finds the
+  same stale rows and deletes them.
 #}
 {% macro default__delete_days_left_out_of_date(bronze_relation) %}
   {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
   {%- set days = held_days_out_of_date(bronze_relation) -%}
-  {%- if days -%}
-    {{ return('delete from ' ~ this ~ ' where ' ~ trade_days_filter('trade_date', days)) }}
-  {%- endif -%}
-  {{ return('') }}
+  {%- if not days -%}{{ return('') }}{%- endif -%}
+  {%- set pairs_query -%}
+    with held as (
+      select distinct trade_date, file_name, bronze_load_id
+      from {{ this }}
+      where {{ trade_days_filter('trade_date', days) }}
+    ),
+    in_bronze as (
+      select distinct trade_date, file_name, load_id
+      from {{ bronze_relation }}
+      where {{ trade_days_filter('trade_date', days) }}
+    ),
+    final as (
+      select
+        cast(held.trade_date as {{ string_type() }}) as trade_date,
+        held.file_name,
+        held.bronze_load_id,
+        in_bronze.load_id is not null as is_current
+      from held
+      left join in_bronze
+        on held.trade_date = in_bronze.trade_date
+        and held.file_name = in_bronze.file_name
+        and held.bronze_load_id = in_bronze.load_id
+    )
+    select * from final
+  {%- endset -%}
+  {%- set current_days, stale = [], [] -%}
+  {%- for row in run_query(pairs_query).rows -%}
+    {%- if row[3] -%}{%- do current_days.append(row[0] | string) -%}{%- else -%}{%- do stale.append(row) -%}{%- endif -%}
+  {%- endfor -%}
+  {%- set whole_days, predicates = [], [] -%}
+  {%- for row in stale -%}
+    {%- if (row[0] | string) not in current_days -%}
+      {%- if (row[0] | string) not in whole_days -%}{%- do whole_days.append(row[0] | string) -%}{%- endif -%}
+    {%- else -%}
+      {%- do predicates.append("(trade_date = date'" ~ row[0] ~ "' and file_name = '" ~ (row[1] | replace("'", "''"))
+          ~ "' and bronze_load_id = '" ~ (row[2] | replace("'", "''")) ~ "')") -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if whole_days -%}{%- do predicates.insert(0, trade_days_filter('trade_date', whole_days)) -%}{%- endif -%}
+  {%- if not predicates -%}{{ return('') }}{%- endif -%}
+  {{ return('delete from ' ~ this ~ ' where ' ~ predicates | join(' or ')) }}
 {% endmacro %}
 
 {% macro athena__delete_days_left_out_of_date(bronze_relation) %}

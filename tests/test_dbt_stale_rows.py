@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -155,6 +156,66 @@ def test_the_grain_test_fails_on_a_quote_held_twice(spark, dbt, moved_back_to_si
     result = dbt(SCHEMA, "test", "--select", "enriched_options_silver,test_name:unique_key_combination",
                  expect_success=False)
     assert [(str(r.status), r.failures) for r in result.result] == [("fail", 1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# a day delivered in two files
+
+PARTS_SCHEMA = "stale_rows_parts"
+PART_NAMES = ("opra-pillar-20250127.part1.cbbo-1m.csv", "opra-pillar-20250127.part2.cbbo-1m.csv")
+HALF = ROWS // 2
+
+
+def write_part(generated: Path, folder: Path, part: int, all_invalid: bool = False, crossed: bool = True) -> Path:
+    """Half of DAY's generated quotes as file part1 (first half) or part2 (second half), plus one
+    quote whose ask is below its bid (its own instrument id), unless crossed is False."""
+    folder.mkdir(parents=True, exist_ok=True)
+    header, *lines = landing_with(generated, folder / "full", DAY, all_invalid).joinpath(cbbo.file_name(DAY)).read_text().splitlines()
+    shutil.rmtree(folder / "full")
+    lines = lines[:HALF] if part == 1 else lines[HALF:]
+    if crossed:
+        symbol = "spy   250131c00600000" if all_invalid else "SPY   250131C00600000"
+        lines.append(f"2025-01-27T15:00:00.000000000Z,,193,30,{10 + part},N,,0,200,2.000000000,1.000000000,3,4,0,0,{symbol}")
+    (folder / PART_NAMES[part - 1]).write_text("\n".join([header, *lines]) + "\n")
+    return folder
+
+
+def part_counts(spark) -> tuple[dict, dict]:
+    silver = per_day(spark, f"{PARTS_SCHEMA}.enriched_options_silver")
+    rejected = spark.sql(
+        f"select file_name, reject_reason, count(*) from {PARTS_SCHEMA}.enriched_options_silver_rejected group by 1, 2"
+    ).collect()
+    return silver, {(r[0], r[1]): r[2] for r in rejected}
+
+
+def test_a_day_in_two_files_keeps_exactly_what_each_file_gives(spark, dbt, generated, tmp_path):
+    spark.sql(f"create database if not exists {PARTS_SCHEMA}")
+    part1, part2 = PART_NAMES
+
+    def load_parts(name: str, *parts: tuple[int, bool, bool]) -> None:
+        folder = tmp_path / name
+        for part, all_invalid, crossed in parts:
+            write_part(generated, folder, part, all_invalid, crossed)
+        load(spark, LocalLanding(folder), PARTS_SCHEMA)
+
+    load_parts("both", (1, False, True), (2, False, True))
+    dbt(PARTS_SCHEMA, "build", "--select", "+tag:silver")
+    assert part_counts(spark) == ({DAY: ROWS}, {(part1, "ask_below_bid"): 1, (part2, "ask_below_bid"): 1})
+
+    # part 1 reloaded with every quote invalid: Silver keeps part 2's quotes only
+    load_parts("part1-invalid", (1, True, True))
+    dbt(PARTS_SCHEMA, "build", *SILVER_STEP)
+    assert part_counts(spark) == ({DAY: HALF}, {(part1, "invalid_symbol"): HALF + 1, (part2, "ask_below_bid"): 1})
+
+    # part 1 reloaded valid without its crossed quote, and only Silver run (not the Silver step):
+    # the rejected table is left holding part 1's old rows beside part 2's current one. The next
+    # Silver step finds the day done (Silver holds its version) and removes only part 1's rows.
+    load_parts("part1-valid", (1, False, False))
+    dbt(PARTS_SCHEMA, "run", "--select", "enriched_options_silver")
+    assert part_counts(spark)[1] == {(part1, "invalid_symbol"): HALF + 1, (part2, "ask_below_bid"): 1}
+    dbt(PARTS_SCHEMA, "build", *SILVER_STEP)
+    assert part_counts(spark) == ({DAY: ROWS}, {(part2, "ask_below_bid"): 1})
+    assert per_day(spark, f"{PARTS_SCHEMA}.bronze_options_chain") == {DAY: ROWS + 1}
 
 
 # ---------------------------------------------------------------------------------------------

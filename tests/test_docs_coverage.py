@@ -116,8 +116,9 @@ def test_the_project_is_fully_documented(spark, dbt, schema, fixture_csv, tmp_pa
     result = docs_coverage.coverage(*docs_coverage.load_artifacts(target))
     print(docs_coverage.report(result))
     columns = {n.unique_id: len(n.columns) for n in result.nodes}
-    # every layer is in the catalog, with the columns the tables really have
-    assert columns == {
+    # every layer is in the catalog, with the columns the tables really have (nodes added later
+    # must be described too, below, but are not listed here)
+    assert columns.items() >= {
         "model.optlake.stg_bronze__options_chain": 27,
         "model.optlake.int_quotes_classified": 23,
         "model.optlake.enriched_options_silver": 22,
@@ -128,6 +129,6 @@ def test_the_project_is_fully_documented(spark, dbt, schema, fixture_csv, tmp_pa
         "source.optlake.bronze.bronze_options_chain": 22,
         "source.optlake.bronze.bronze_quarantine": 7,
         "source.optlake.bronze.bronze_load_audit": 16,
-    }
+    }.items()
     assert [n.unique_id for n in result.nodes if not n.complete] == []
-    assert result.percent == 100.0 and result.column_described == result.column_total == 174
+    assert result.percent == 100.0 and result.column_described == result.column_total >= 174

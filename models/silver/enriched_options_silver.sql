@@ -4,7 +4,7 @@
 -- day that now has no valid quote is removed by the post-hook (dbt_project.yml).
 -- depends_on: {{ ref('enriched_options_silver_rejected') }}
 {%- set bronze = source('bronze', 'bronze_options_chain') -%}
-{%- set pending_days = pending_trade_days(bronze, this) if is_incremental() else [] %}
+{%- set pending_days = pending_trade_days(bronze, [this]) if is_incremental() else [] %}
 
 with
 

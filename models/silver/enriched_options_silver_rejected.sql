@@ -1,12 +1,12 @@
 -- Bronze quotes kept out of Silver, with the reason. For every processed day,
 -- Silver rows + rejected rows = Bronze rows.
 --
--- Built before enriched_options_silver. A day may have no rejects, so a day this table does not
--- hold is done once Silver holds it at Bronze's version (Silver is read directly, not through ref,
--- so that Silver can depend on this model); a day held here at another version is pending.
+-- Built before enriched_options_silver: a day is pending here when neither table holds its newest
+-- Bronze version yet (a day may have no rejects; Silver is read directly, not through ref, so that
+-- Silver can depend on this model).
 {%- set silver = adapter.get_relation(this.database, this.schema, 'enriched_options_silver') -%}
 {%- set bronze = source('bronze', 'bronze_options_chain') -%}
-{%- set pending_days = pending_trade_days(bronze, this, also_done_in=[silver]) if is_incremental() else [] %}
+{%- set pending_days = pending_trade_days(bronze, [this, silver]) if is_incremental() else [] %}
 
 with
 
