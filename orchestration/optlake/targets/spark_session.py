@@ -8,6 +8,7 @@ the optlake CLI renders the same block here.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,6 +71,8 @@ def get_spark(settings: Settings, app_name: str = "optlake") -> SparkSession:
 
     conf = spark_conf(settings)
     Path(conf["spark.sql.warehouse.dir"]).mkdir(parents=True, exist_ok=True)
+    # Python workers (the indicator models' pandas UDFs) run this interpreter: it has the packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in conf.items():
         builder = builder.config(key, value)

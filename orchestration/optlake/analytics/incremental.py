@@ -1,0 +1,137 @@
+"""The Spark side of the incremental indicator models: which symbols to compute, from where, and
+the rows to keep. The indicator models (python_models/analytics) call ``incremental_run``.
+
+Inputs are one row per symbol and bar (``order``: ``trade_date`` for daily bars, ``ts_start`` for
+5-minute bars) with a ``day`` column (the trading or session day, the unit in which bars change)
+and ``bars_version`` (the newest Bronze load of the bar's inputs). ``done`` is the model's table
+(None on a full build).
+
+- A symbol is affected from the first day whose version differs between the bars and ``done``
+  (a new, reloaded or vanished day), and every symbol from the first such day of a reference
+  symbol (the daily set reads SPX, ^IRX and SPY).
+- It resumes after its last stored row that carries state (``st_bar_count`` not null) and lies
+  before that day: the state row. Without one it is computed from its first bar.
+- Each affected symbol's frame holds the ``history_rows`` bars up to the state row, then the new
+  bars, and the state row's ``st_*`` values as ``prev_st_*``; ``run`` (pandas, per symbol) returns
+  the new rows. The result is the affected symbols' kept rows (up to the state row) plus the
+  recomputed ones: written with insert_overwrite on a table partitioned by symbol, it replaces
+  exactly the affected symbols' partitions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from pyspark.sql import Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from optlake.analytics.runs import PREVIOUS
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from pyspark.sql import DataFrame, SparkSession
+
+STATE_FLAG = "st_bar_count"
+
+
+def first_changed_days(rows: DataFrame, done: DataFrame, day: str) -> dict[str, dt.date]:
+    """Per symbol, the first day whose bars' version differs from the stored rows' (or is missing on one side)."""
+
+    def versions(frame: DataFrame, name: str) -> DataFrame:
+        return frame.groupBy("symbol", day).agg(F.max("bars_version").alias(name))
+
+    both = versions(rows, "new_version").join(versions(done, "old_version"), ["symbol", day], "full_outer")
+    changed = both.where(
+        F.col("new_version").isNull() | F.col("old_version").isNull() | (F.col("new_version") != F.col("old_version"))
+    )
+    return {r[0]: r[1] for r in changed.groupBy("symbol").agg(F.min(day)).collect()}
+
+
+def start_days(symbols: Iterable[str], changed: dict[str, dt.date], references: Iterable[str]) -> dict[str, dt.date]:
+    """The day each affected symbol is recomputed from: its own first change, or a reference's if earlier."""
+    reference_change = min((changed[s] for s in references if s in changed), default=None)
+    starts = {}
+    for symbol in symbols:
+        first = min((d for d in (changed.get(symbol), reference_change) if d is not None), default=None)
+        if first is not None:
+            starts[symbol] = first
+    return starts
+
+
+def resume_points(spark: SparkSession, done: DataFrame, starts: dict[str, dt.date], order: str, day: str) -> DataFrame:
+    """(symbol, state_key): each affected symbol's last stateful row before its start day (null: none)."""
+    plan = spark.createDataFrame(sorted(starts.items()), "symbol string, start_day date")
+    stateful = done.where(F.col(STATE_FLAG).isNotNull()).select("symbol", order, day)
+    found = (
+        plan.join(stateful, "symbol")
+        .where(F.col(day) < F.col("start_day"))
+        .groupBy("symbol")
+        .agg(F.max(order).alias("state_key"))
+    )
+    return plan.select("symbol").join(found, "symbol", "left")
+
+
+def incremental_run(
+    spark: SparkSession,
+    rows: DataFrame,
+    done: DataFrame | None,
+    *,
+    order: str,
+    day: str,
+    state_columns: list[str],
+    history_rows: int,
+    out_fields: list[T.StructField],
+    run: Callable[[pd.DataFrame], pd.DataFrame],
+    references: Iterable[str] = (),
+) -> DataFrame:
+    """The rows to write (see the module docstring); ``run`` maps one symbol's frame to its new rows."""
+    key_type = rows.schema[order].dataType
+    if done is None:
+        points = rows.select("symbol").distinct().withColumn("state_key", F.lit(None).cast(key_type))
+    else:
+        symbols = [r[0] for r in rows.select("symbol").distinct().collect()]
+        starts = start_days(symbols, first_changed_days(rows, done, day), references)
+        if not starts:
+            return done.limit(0)
+        points = resume_points(spark, done, starts, order, day)
+
+    affected = rows.join(F.broadcast(points), "symbol")
+    is_new = F.col("state_key").isNull() | (F.col(order) > F.col("state_key"))
+    recent = Window.partitionBy("symbol").orderBy(F.col(order).desc())
+    history = (
+        affected.where(~is_new).withColumn("_rank", F.row_number().over(recent)).where(F.col("_rank") <= history_rows)
+    )
+    frames = (
+        history.drop("_rank")
+        .withColumn("is_new", F.lit(False))
+        .unionByName(affected.where(is_new).withColumn("is_new", F.lit(True)))
+    )
+    if done is None:
+        for c in state_columns:
+            frames = frames.withColumn(PREVIOUS + c, F.lit(None).cast(done_type(c)))
+    else:
+        state = done.select(
+            "symbol", F.col(order).alias("state_key"), *[F.col(c).alias(PREVIOUS + c) for c in state_columns]
+        )
+        frames = frames.join(state, ["symbol", "state_key"], "left")
+    frames = frames.drop("state_key")
+
+    names = [f.name for f in out_fields]
+    computed = frames.groupBy("symbol").applyInPandas(lambda pdf: run(pdf)[names], T.StructType(out_fields))
+    computed = computed.withColumn("computed_at", F.current_timestamp())
+    if done is None:
+        return computed
+    kept = done.join(F.broadcast(points), "symbol").where(F.col(order) <= F.col("state_key"))
+    return kept.select(*computed.columns).unionByName(computed)
+
+
+def done_type(state_column: str) -> str:
+    """The Spark type of a state column: the bar count and the session id are integers."""
+    return "bigint" if state_column.endswith(("bar_count", "session_id")) else "double"
+
+
+def state_fields(state_columns: list[str]) -> list[T.StructField]:
+    return [T.StructField(c, T.LongType() if done_type(c) == "bigint" else T.DoubleType()) for c in state_columns]
