@@ -54,31 +54,22 @@
 {%- endmacro %}
 
 {#
-  Silver-side tables hold, for every day they hold, exactly the rows Bronze gives them now. What
-  removes the rest differs by engine, through two hooks of both incremental Silver models
-  (dbt_project.yml); each renders nothing on the engine it does not serve, on full builds and at
-  parse time.
-  - Spark: a run replaces the partitions of the pending days it writes (insert_overwrite, one
-    atomic commit per table). A day it writes no rows for (every quote of a reloaded day now goes
-    to the other table, or the day has left Bronze) would keep its old rows: the post-hook deletes
-    them.
-  - Athena: the MERGE updates and inserts but never removes; the pre-hook deletes, before it, the
-    rows whose Bronze lines are gone.
+  Silver-side tables hold, for every day they hold, exactly the rows Bronze gives them now: rows
+  built from a file load that Bronze no longer has (the file was reloaded, superseded, quarantined)
+  must go. Both incremental Silver models call this macro as their pre-hook (hook='pre') and their
+  post-hook (hook='post') (dbt_project.yml); each engine acts in one of the two and renders nothing
+  in the other, on full builds and at parse time.
+  - Spark, after the write: a run replaces the partitions of the pending days it writes
+    (insert_overwrite, one atomic commit per table); a day it writes no rows for (every quote of a
+    reloaded day now goes to the other table, or the day has left Bronze) would keep its old rows.
+  - Athena, before the write: the MERGE updates and inserts but never removes.
 #}
-{% macro delete_rows_gone_from_bronze(bronze_relation) %}
-  {{ return(adapter.dispatch('delete_rows_gone_from_bronze')(bronze_relation)) }}
-{% endmacro %}
-
-{% macro default__delete_rows_gone_from_bronze(bronze_relation) %}
-  {{ return('') }}
-{% endmacro %}
-
-{% macro delete_days_left_out_of_date(bronze_relation) %}
-  {{ return(adapter.dispatch('delete_days_left_out_of_date')(bronze_relation)) }}
+{% macro delete_rows_gone_from_bronze(bronze_relation, hook) %}
+  {{ return(adapter.dispatch('delete_rows_gone_from_bronze')(bronze_relation, hook)) }}
 {% endmacro %}
 
 {#
-  Spark post-hook, after the insert_overwrite. A row is stale when its (file_name, bronze_load_id)
+  Spark, post-hook, after the insert_overwrite. A row is stale when its (file_name, bronze_load_id)
   is no longer a (file_name, load_id) of its day in Bronze (the file was reloaded, superseded or
   quarantined). Only days this table holds at a version that is not Bronze's can hold stale rows
   (a metadata query finds them; usually none, and then nothing else runs); for those, the distinct
@@ -90,8 +81,8 @@
   at an old version here, so the next run's post-hook (it runs on every incremental run) finds the
   same stale rows and deletes them.
 #}
-{% macro default__delete_days_left_out_of_date(bronze_relation) %}
-  {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
+{% macro default__delete_rows_gone_from_bronze(bronze_relation, hook) %}
+  {%- if hook != 'post' or not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
   {%- set days = held_days_out_of_date(bronze_relation) -%}
   {%- if not days -%}{{ return('') }}{%- endif -%}
   {%- set pairs_query -%}
@@ -137,10 +128,6 @@
   {{ return('delete from ' ~ this ~ ' where ' ~ predicates | join(' or ')) }}
 {% endmacro %}
 
-{% macro athena__delete_days_left_out_of_date(bronze_relation) %}
-  {{ return('') }}
-{% endmacro %}
-
 {#
   The days this table holds at a version that is not Bronze's (a day gone from Bronze, or whose
   Bronze version changed). A list of 'yyyy-mm-dd' strings.
@@ -166,8 +153,8 @@
   still there and inserts the rest. Two commits, not one: if the merge fails after the delete,
   the day's version here is older than Bronze's, so the next run processes it again.
 #}
-{% macro athena__delete_rows_gone_from_bronze(bronze_relation) %}
-  {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
+{% macro athena__delete_rows_gone_from_bronze(bronze_relation, hook) %}
+  {%- if hook != 'pre' or not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
   {%- set days = held_days_out_of_date(bronze_relation) -%}
   {%- if not days -%}{{ return('') }}{%- endif -%}
   {%- set files_query -%}
