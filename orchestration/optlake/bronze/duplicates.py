@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pyspark.sql import functions as F
+
 from optlake.bronze.landing import LandingFile
 from optlake.bronze.spec import DatasetSpec
 from optlake.bronze.tables import AUDIT_TABLE, QUARANTINE_TABLE, sql_list
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import SparkSession
 
 log = logging.getLogger(__name__)
 
@@ -93,28 +95,96 @@ def same_content(candidates: list[Candidate], loaded: list[LoadedFile]) -> None:
             first_by_hash.setdefault(c.sha256, c.file.name)
 
 
-def same_day_pairs(
-    candidates: list[Candidate], loaded: list[LoadedFile]
-) -> list[tuple[Candidate, list[LoadedFile], list[Candidate]]]:
-    """For each candidate that shares its trading day with other files: the loaded files and the
-    earlier candidates (file-name order) of that day. Only these need the row-overlap check."""
-    out = []
-    earlier: list[Candidate] = []
+def needs_row_check(candidates: list[Candidate], loaded: list[LoadedFile]) -> list[Candidate]:
+    """The candidates that share their trading day with a loaded file (another name) or with another
+    candidate: only these need the row-overlap check."""
+    days_loaded = {(f.trade_date, f.name) for f in loaded}
+    per_day: dict[dt.date, int] = {}
     for c in candidates:
-        if c.duplicate_of or c.trade_date is None:
+        if not c.duplicate_of and c.trade_date is not None:
+            per_day[c.trade_date] = per_day.get(c.trade_date, 0) + 1
+    return [
+        c
+        for c in candidates
+        if not c.duplicate_of
+        and c.trade_date is not None
+        and (per_day[c.trade_date] > 1 or any(d == c.trade_date and n != c.file.name for d, n in days_loaded))
+    ]
+
+
+def decide(
+    candidates: list[Candidate],
+    loaded: list[LoadedFile],
+    with_loaded: dict[tuple[str, str], int],
+    with_batch: dict[tuple[str, str], int],
+    replace_day: bool,
+    key_text: str,
+) -> None:
+    """Apply the overlap counts, in file-name order. ``with_loaded[(candidate, loaded file)]`` and
+    ``with_batch[(candidate, earlier candidate)]`` are numbers of shared row keys."""
+    by_name = {f.name: f for f in loaded}
+    status = {c.file.name: c for c in candidates}
+    for c in candidates:
+        if c.duplicate_of:
             continue
-        days_loaded = [f for f in loaded if f.trade_date == c.trade_date and f.name != c.file.name]
-        days_earlier = [e for e in earlier if e.trade_date == c.trade_date and e.spec == c.spec]
-        if days_loaded or days_earlier:
-            out.append((c, days_loaded, days_earlier))
-        earlier.append(c)
-    return out
+        earlier = sorted(
+            (other, n)
+            for (name, other), n in with_batch.items()
+            if name == c.file.name and not status[other].duplicate_of
+        )
+        if earlier:
+            other, n = earlier[0]
+            c.duplicate_of = other
+            c.error = (
+                f"{n:,} rows overlap {other} (same trading day {c.trade_date}, same {key_text}), which this "
+                f"load also holds: load the files of one day one at a time (with --replace-day for a correction)"
+            )
+            continue
+        overlapping = sorted((other, n) for (name, other), n in with_loaded.items() if name == c.file.name)
+        if not overlapping:
+            continue
+        if replace_day:
+            c.replaces = [by_name[other] for other, _ in overlapping]
+        else:
+            other, n = overlapping[0]
+            c.duplicate_of = other
+            c.error = (
+                f"{n:,} rows overlap {other}, already loaded for {c.trade_date} (same {key_text}): not loaded; "
+                f"if it is a corrected re-delivery, load it with --replace-day to supersede {other}"
+            )
+
+
+def overlap_counts(
+    spark: SparkSession, schema: str, spec: DatasetSpec, checked: list[Candidate], loaded: list[LoadedFile]
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """Shared row keys of each checked candidate with the loaded files of its day and with the
+    earlier checked candidates: one Spark job over all of them."""
+    from optlake.bronze import spark_engine
+
+    keys = list(spec.bronze_key())
+    new = spark_engine.row_keys(spark, spec, [str(c.local) for c in checked]).distinct().cache()
+    days = sorted({c.trade_date for c in checked if c.trade_date is not None})
+    others = sorted({f.name for f in loaded if f.trade_date in days})
+    with_loaded: dict[tuple[str, str], int] = {}
+    if others:
+        held = (
+            spark.table(f"{schema}.{spec.table}")
+            .where(F.col("trade_date").isin(days) & F.col("file_name").isin(others))
+            .select(F.col("file_name").alias("_other"), *[F.col(k).cast("bigint").alias(k) for k in keys])
+            .distinct()
+        )
+        for r in (
+            new.join(held, keys).where(F.col("_file") != F.col("_other")).groupBy("_file", "_other").count().collect()
+        ):
+            with_loaded[(r[0], r[1])] = int(r[2])
+    mine = new.alias("a").join(new.alias("b"), keys).where(F.col("a._file") > F.col("b._file"))
+    with_batch = {(r[0], r[1]): int(r[2]) for r in mine.groupBy("a._file", "b._file").count().collect()}
+    new.unpersist()
+    return with_loaded, with_batch
 
 
 def screen(spark: SparkSession, schema: str, candidates: list[Candidate], replace_day: bool) -> None:
     """Mark duplicates (content or rows) and, with replace_day, what each candidate supersedes."""
-    from optlake.bronze import spark_engine
-
     by_spec: dict[str, list[Candidate]] = {}
     for c in candidates:
         by_spec.setdefault(c.spec.table, []).append(c)
@@ -122,52 +192,12 @@ def screen(spark: SparkSession, schema: str, candidates: list[Candidate], replac
         spec = group[0].spec
         loaded = loaded_files(spark, schema, spec)
         same_content(group, loaded)
-        for c, days_loaded, days_earlier in same_day_pairs(group, loaded):
-            log.info(
-                "  %s: %s holds other files of %s; checking its rows for overlap", c.file.name, spec.table, c.trade_date
-            )
-            keys = spark_engine.row_keys(spark, spec, str(c.local)).distinct()
-            for e in days_earlier:
-                n = _overlap(keys, spark_engine.row_keys(spark, spec, str(e.local)))
-                if n:
-                    c.duplicate_of = e.file.name
-                    c.error = (
-                        f"{n:,} rows overlap {e.file.name} (same trading day {c.trade_date}, same "
-                        f"{' and '.join(spec.row_key)}), which this load also holds: load the files "
-                        f"of one day one at a time (with --replace-day for a correction)"
-                    )
-                    break
-            if c.duplicate_of:
-                continue
-            overlapping = []
-            for f in days_loaded:
-                bronze_keys = (
-                    spark.table(f"{schema}.{spec.table}")
-                    .where(
-                        f"trade_date = date'{f.trade_date}' and file_name = '{f.name.replace(chr(39), chr(39) * 2)}'"
-                    )
-                    .select(*spec.bronze_key())
-                )
-                n = _overlap(keys, bronze_keys)
-                if n:
-                    overlapping.append((f, n))
-            if not overlapping:
-                continue
-            if replace_day:
-                c.replaces = [f for f, _ in overlapping]
-            else:
-                f, n = overlapping[0]
-                c.duplicate_of = f.name
-                c.error = (
-                    f"{n:,} rows overlap {f.name}, already loaded for {c.trade_date} (same "
-                    f"{' and '.join(spec.row_key)}): not loaded; if it is a corrected re-delivery, "
-                    f"load it with --replace-day to supersede {f.name}"
-                )
-
-
-def _overlap(keys: DataFrame, others: DataFrame) -> int:
-    """How many distinct keys of ``keys`` also appear in ``others``."""
-    return keys.join(others.distinct(), on=list(keys.columns), how="left_semi").count()
+        checked = needs_row_check(group, loaded)
+        if not checked:
+            continue
+        log.info("  checking the rows of %d file(s) sharing a trading day with other files", len(checked))
+        with_loaded, with_batch = overlap_counts(spark, schema, spec, checked, loaded)
+        decide(checked, loaded, with_loaded, with_batch, replace_day, " and ".join(spec.row_key))
 
 
 def remove_superseded(spark: SparkSession, schema: str, spec: DatasetSpec, files: list[LoadedFile]) -> None:

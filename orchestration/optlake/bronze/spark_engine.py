@@ -133,15 +133,15 @@ def read_raw(spark: SparkSession, spec: DatasetSpec, paths: list[str]) -> DataFr
     )
 
 
-def row_keys(spark: SparkSession, spec: DatasetSpec, path: str) -> DataFrame:
-    """The Bronze row key (spec.bronze_key) of every good line of one file, for the overlap check."""
-    parsed = read_raw(spark, spec, [path])
+def row_keys(spark: SparkSession, spec: DatasetSpec, paths: list[str]) -> DataFrame:
+    """`_file` and the Bronze row key (spec.bronze_key, as bigints) of every good line of the files."""
+    parsed = read_raw(spark, spec, paths)
     kinds = {c.name: c.type.kind for c in spec.columns}
     keys = [
         epoch_ns(k).alias(k + NS_SUFFIX) if kinds[k] == "timestamp" else F.col(k).cast("bigint").alias(k)
         for k in spec.row_key
     ]
-    return parsed.where(reject_reason(spec).isNull()).select(*keys)
+    return parsed.where(reject_reason(spec).isNull()).select("_file", *keys)
 
 
 def parse_and_write(
