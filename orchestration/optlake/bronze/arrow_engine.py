@@ -56,6 +56,27 @@ def read_batches(spec: DatasetSpec, path: Path) -> pacsv.CSVStreamingReader:
     )
 
 
+def row_keys(spec: DatasetSpec, files: list[tuple[str, Path]]) -> pa.Table | None:
+    """`_file` and the Bronze row key (spec.bronze_key, int64) of every line of clean files; None when
+    a file has a line Arrow cannot convert (the Spark engine then reads the keys, line by line)."""
+    kinds = {c.name: c.type.kind for c in spec.columns}
+    tables = []
+    try:
+        for name, path in files:
+            for batch in read_batches(spec, path):
+                columns = {"_file": pa.repeat(pa.scalar(name), batch.num_rows)}
+                for k in spec.row_key:
+                    column = batch.column(k)
+                    if kinds[k] == "timestamp":
+                        columns[k + NS_SUFFIX] = pc.cast(pc.cast(column, pa.timestamp("ns", tz="UTC")), pa.int64())
+                    else:
+                        columns[k] = pc.cast(column, pa.int64())
+                tables.append(pa.table(columns))
+    except pa.ArrowInvalid:
+        return None
+    return pa.concat_tables(tables) if tables else None
+
+
 def all_clean(spec: DatasetSpec, batch: pa.RecordBatch) -> bool:
     """True when no line of the batch has a problem the Spark engine would quarantine."""
     ok = pa.scalar(True)

@@ -158,13 +158,26 @@ def overlap_counts(
     spark: SparkSession, schema: str, spec: DatasetSpec, checked: list[Candidate], loaded: list[LoadedFile]
 ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
     """Shared row keys of each checked candidate with the loaded files of its day and with the
-    earlier checked candidates: one Spark job over all of them."""
-    from optlake.bronze import spark_engine
+    earlier checked candidates. The candidates' keys are read with Arrow (Spark for a file Arrow
+    cannot convert); only a comparison with loaded files reads Bronze, in one Spark job."""
+    from optlake.bronze import arrow_engine, spark_engine
 
     keys = list(spec.bronze_key())
-    new = spark_engine.row_keys(spark, spec, [str(c.local) for c in checked]).distinct().cache()
+    local = arrow_engine.row_keys(spec, [(c.file.name, c.local) for c in checked])
     days = sorted({c.trade_date for c in checked if c.trade_date is not None})
     others = sorted({f.name for f in loaded if f.trade_date in days})
+    if local is not None:
+        frame = local.to_pandas().drop_duplicates()
+        pairs = frame.merge(frame, on=keys, suffixes=("", "_other"))
+        pairs = pairs[pairs["_file"] > pairs["_file_other"]]
+        with_batch = {(a, b): int(n) for (a, b), n in pairs.groupby(["_file", "_file_other"]).size().items()}
+        if not others:
+            return {}, with_batch
+        new = spark.createDataFrame(frame)
+    else:
+        new = spark_engine.row_keys(spark, spec, [str(c.local) for c in checked]).distinct().cache()
+        mine = new.alias("a").join(new.alias("b"), keys).where(F.col("a._file") > F.col("b._file"))
+        with_batch = {(r[0], r[1]): int(r[2]) for r in mine.groupBy("a._file", "b._file").count().collect()}
     with_loaded: dict[tuple[str, str], int] = {}
     if others:
         held = (
@@ -173,13 +186,8 @@ def overlap_counts(
             .select(F.col("file_name").alias("_other"), *[F.col(k).cast("bigint").alias(k) for k in keys])
             .distinct()
         )
-        for r in (
-            new.join(held, keys).where(F.col("_file") != F.col("_other")).groupBy("_file", "_other").count().collect()
-        ):
-            with_loaded[(r[0], r[1])] = int(r[2])
-    mine = new.alias("a").join(new.alias("b"), keys).where(F.col("a._file") > F.col("b._file"))
-    with_batch = {(r[0], r[1]): int(r[2]) for r in mine.groupBy("a._file", "b._file").count().collect()}
-    new.unpersist()
+        shared = new.join(held, keys).where(F.col("_file") != F.col("_other")).groupBy("_file", "_other").count()
+        with_loaded = {(r[0], r[1]): int(r[2]) for r in shared.collect()}
     return with_loaded, with_batch
 
 
