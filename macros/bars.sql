@@ -54,7 +54,7 @@
     )
     select * from final order by trade_date
   {%- endset -%}
-  {{ return(run_query(query).columns[0].values() | list) }}
+  {{ return(bars_first_column(run_query(query))) }}
 {% endmacro %}
 
 {#
@@ -121,7 +121,12 @@
     )
     select * from final
   {%- endset -%}
-  {{ return(run_query(query).columns[0].values() | list) }}
+  {{ return(bars_first_column(run_query(query))) }}
+{% endmacro %}
+
+{# The values of a query result's first column, as a list (none when the result has no columns). #}
+{% macro bars_first_column(result) %}
+  {{ return(result.columns[0].values() | list if result.columns else []) }}
 {% endmacro %}
 
 {% macro bars_delete_stale_sql(bronze_relation, version_column, lineage) %}

@@ -249,7 +249,7 @@ def test_column_comments_come_from_the_dbt_sources_yml(spark, schema: str, tmp_p
     run_load(spark, landing, schema)
     sources = yaml.safe_load((PROJECT_DIR / "models" / "bronze" / "_bronze__sources.yml").read_text())
     documented = {t["name"]: t for t in sources["sources"][0]["tables"]}
-    for table in ("bronze_options_chain", "bronze_quarantine", "bronze_load_audit"):
+    for table in ("bronze_options_chain", "bronze_bars", "bronze_quarantine", "bronze_load_audit"):
         fields = spark.table(f"{schema}.{table}").schema.fields
         in_yml = {c["name"]: " ".join(c["description"].split()) for c in documented[table]["columns"]}
         assert [f.name for f in fields] == list(in_yml), table  # every column documented, in table order

@@ -6,7 +6,7 @@
 {%- set bronze = source('bronze', 'bronze_bars') -%}
 {%- set done = [[this, 'bronze_ingested_at']] -%}
 {%- for name in ['bars_5m', 'bars_daily'] -%}
-    {%- do done.append([adapter.get_relation(this.database, this.schema, name), 'bars_version']) -%}
+{%- do done.append([adapter.get_relation(this.database, this.schema, name), 'bars_version']) -%}
 {%- endfor -%}
 {%- set pending_days = bars_pending_days(bronze, done) if is_incremental() else [] %}
 
@@ -15,7 +15,7 @@ with
 classified as (
     select * from {{ ref('int_bars_classified') }}
     {%- if is_incremental() %}
-        where {{ trade_days_filter('trade_date', pending_days) }}
+    where {{ trade_days_filter('trade_date', pending_days) }}
     {%- endif %}
 ),
 

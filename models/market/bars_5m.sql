@@ -12,11 +12,10 @@ with
 
 minutes as (
     select * from {{ ref('bars_1m') }}
-    where
-        in_session
-        {%- if is_incremental() %}
-            and {{ trade_days_filter('trade_date', pending_days) }}
-        {%- endif %}
+    where in_session
+    {%- if is_incremental() %}
+        and {{ trade_days_filter('trade_date', pending_days) }}
+    {%- endif %}
 ),
 
 bucketed as (
@@ -32,10 +31,10 @@ aggregated as (
         asset_class,
         trade_date,
         ts_start,
-        min_by(open, ts_event) as open,
+        min_by(open, ts_event) as open,  -- noqa: RF04
         max(high) as high,
         min(low) as low,
-        max_by(close, ts_event) as close,
+        max_by(close, ts_event) as close,  -- noqa: RF04
         sum(volume) as volume,
         count(*) as bar_count,
         max(bronze_ingested_at) as bars_version

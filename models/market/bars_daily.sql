@@ -11,17 +11,16 @@ with
 
 minutes as (
     select * from {{ ref('bars_1m') }}
-    where
-        in_session
-        {%- if is_incremental() %}
-            and {{ trade_days_filter('trade_date', pending_days) }}
-        {%- endif %}
+    where in_session
+    {%- if is_incremental() %}
+        and {{ trade_days_filter('trade_date', pending_days) }}
+    {%- endif %}
 ),
 
 classified as (
     select * from {{ ref('int_bars_classified') }}
     {%- if is_incremental() %}
-        where {{ trade_days_filter('trade_date', pending_days) }}
+    where {{ trade_days_filter('trade_date', pending_days) }}
     {%- endif %}
 ),
 
@@ -30,13 +29,13 @@ from_minutes as (
         symbol,
         asset_class,
         trade_date,
-        min_by(open, ts_event) as open,
+        min_by(open, ts_event) as open,  -- noqa: RF04
         max(high) as high,
         min(low) as low,
-        max_by(close, ts_event) as close,
+        max_by(close, ts_event) as close,  -- noqa: RF04
         sum(volume) as volume,
         cast(count(*) as int) as bar_count,
-        'minute_bars' as source
+        'minute_bars' as source  -- noqa: RF04
     from minutes
     group by symbol, asset_class, trade_date
 ),
@@ -49,24 +48,29 @@ vendor_daily as (
         open,
         high,
         low,
-        close,
+        close,  -- noqa: RF04
         volume,
         cast(null as int) as bar_count,
-        'vendor_daily' as source
+        'vendor_daily' as source  -- noqa: RF04
     from classified
     where reject_reason is null and rtype = 35
 ),
 
 -- The vendor's bar only where the minutes give no session.
-chosen as (
-    select * from from_minutes
-    union all
+vendor_only as (
     select vendor_daily.*
     from vendor_daily
     left join from_minutes
-        on vendor_daily.trade_date = from_minutes.trade_date
-        and vendor_daily.symbol = from_minutes.symbol
+        on
+            vendor_daily.trade_date = from_minutes.trade_date
+            and vendor_daily.symbol = from_minutes.symbol
     where from_minutes.symbol is null
+),
+
+chosen as (
+    select * from from_minutes
+    union all
+    select * from vendor_only
 ),
 
 -- A row's version: the newest load of any Bronze bar of its symbol and day (used or not), so
@@ -91,12 +95,13 @@ final as (
         chosen.close,
         chosen.volume,
         chosen.bar_count,
-        chosen.source,
+        chosen.source,  -- noqa: RF04
         versions.bars_version
     from chosen
     inner join versions
-        on chosen.trade_date = versions.trade_date
-        and chosen.symbol = versions.symbol
+        on
+            chosen.trade_date = versions.trade_date
+            and chosen.symbol = versions.symbol
 )
 
 select * from final

@@ -7,8 +7,9 @@
 -- model.
 {%- set bronze = source('bronze', 'bronze_bars') -%}
 {%- set done = [[this, 'bronze_ingested_at']] -%}
-{%- for name, column in [['bars_1m', 'bronze_ingested_at'], ['bars_5m', 'bars_version'], ['bars_daily', 'bars_version']] -%}
-    {%- do done.append([adapter.get_relation(this.database, this.schema, name), column]) -%}
+{%- set later = [['bars_1m', 'bronze_ingested_at'], ['bars_5m', 'bars_version'], ['bars_daily', 'bars_version']] -%}
+{%- for name, column in later -%}
+{%- do done.append([adapter.get_relation(this.database, this.schema, name), column]) -%}
 {%- endfor -%}
 {%- set pending_days = bars_pending_days(bronze, done) if is_incremental() else [] %}
 
@@ -17,7 +18,7 @@ with
 classified as (
     select * from {{ ref('int_bars_classified') }}
     {%- if is_incremental() %}
-        where {{ trade_days_filter('trade_date', pending_days) }}
+    where {{ trade_days_filter('trade_date', pending_days) }}
     {%- endif %}
 ),
 
