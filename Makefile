@@ -13,11 +13,12 @@ export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 DEMO_DAYS ?= 3
 DEMO_ROWS ?= 50000
 DEMO_START ?= 2025-01-27
+DEMO_HISTORY ?= 210
 
 .PHONY: env thrift-deps thrift-start thrift-stop thrift-status demo test test-fast lint lint-python bench bench-quick clean help
 
 help:
-	@echo "make demo   - install, generate $(DEMO_DAYS) sample days, load Bronze, build Silver + Gold, print the tables and signals"
+	@echo "make demo   - install, generate $(DEMO_DAYS) sample days of quotes and bars ($(DEMO_HISTORY) days of daily history), load Bronze, build every layer, print tables, indicators and signals"
 	@echo "make test   - install, lint the Python (ruff) and run the whole test suite (what CI runs)"
 	@echo "make test-fast - the pure-Python and unit tests only (no Spark, dbt or servers; under 3 minutes)"
 	@echo "make lint   - ruff check + format check of the Python; sqlfluff lint of the dbt SQL: sparksql dialect (local target), athena dialect (athena target, moto)"
@@ -52,7 +53,8 @@ thrift-status: env
 	$(BIN)/optlake thrift status
 
 demo: env
-	$(BIN)/optlake generate --days $(DEMO_DAYS) --rows-per-day $(DEMO_ROWS) --start $(DEMO_START) --out demo/landing
+	$(BIN)/optlake generate --days $(DEMO_DAYS) --rows-per-day $(DEMO_ROWS) --start $(DEMO_START) \
+		--sets options,bars --history-days $(DEMO_HISTORY) --out demo/landing
 	$(BIN)/optlake load demo/landing --reprocess
 	$(BIN)/dbt build --project-dir . --target local
 	$(BIN)/dbt docs generate --project-dir . --target local --quiet

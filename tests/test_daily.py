@@ -15,12 +15,12 @@ def test_daily_loads_and_builds_every_layer(spark, settings, tmp_path):
     schema = "daily_job"
     spark.sql(f"create database if not exists {schema}")
     day = dt.date(2025, 2, 3)
-    generate(tmp_path, days=1, rows_per_day=5_000, start=day)
+    generate(tmp_path, days=1, rows_per_day=5_000, start=day, sets=("options", "bars"), history_days=30)
     here = Settings(PROJECT_DIR, settings.warehouse, schema, "local")
     with captured_log() as said:
         seconds = daily(spark, here, LocalLanding(tmp_path))
 
-    assert set(seconds) == {"bronze", "silver", "gold"} and all(s > 0 for s in seconds.values())
+    assert set(seconds) == {"bronze", "silver", "analytics", "gold"} and all(s > 0 for s in seconds.values())
 
     def count(table):
         return spark.sql(f"select count(*) from {schema}.{table} where trade_date = date'{day}'").collect()[0][0]
@@ -32,5 +32,10 @@ def test_daily_loads_and_builds_every_layer(spark, settings, tmp_path):
         > 0
     )
     assert count("gold_ironcondorstrategy") > 0
+    assert count("bars_daily") == 28  # one daily bar for every instrument of the seed
+    spy = spark.sql(
+        f"select close, sma_20, rsi_14 from {schema}.indicators_daily where symbol = 'SPY' and trade_date = date'{day}'"
+    ).collect()
+    assert len(spy) == 1 and spy[0]["sma_20"] is not None and 0 < spy[0]["rsi_14"] < 100
     assert said[-1].startswith("daily: bronze ")
-    assert "dbt seed (first run on this warehouse)" in said
+    assert "dbt seed (missing on this warehouse: instruments, trading_calendar, underlying_map)" in said

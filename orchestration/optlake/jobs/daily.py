@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 #: dbt steps of the daily job. Tests (`dbt test`) are left to a separate run: the reconciliation
 #: test reads every day, which a daily job that should cost the same on day 300 must not do.
 DBT_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("silver", ("run", "--select", "silver")),
+    ("silver", ("run", "--select", "tag:silver")),  # staging and intermediate views, options Silver, bars
+    ("analytics", ("run", "--select", "tag:analytics")),  # indicators and the yield curve
     ("gold", ("run", "--selector", "active_strategies")),
 )
 
@@ -33,13 +34,15 @@ def daily(
     engine: str = "auto",
     replace_day: bool = False,
 ) -> dict[str, float]:
-    """Run the daily job; returns seconds per step (bronze, silver, gold)."""
+    """Run the daily job; returns seconds per step (bronze, silver, analytics, gold)."""
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
     load(spark, landing, settings.schema, reprocess=reprocess, engine=engine, replace_day=replace_day)
     seconds["bronze"] = time.monotonic() - t0
-    if not spark.catalog.tableExists(f"{settings.schema}.underlying_map"):
-        log.info("dbt seed (first run on this warehouse)")
+    seeds = sorted(p.stem for p in (settings.project_dir / "seeds").glob("*.csv"))
+    missing = [name for name in seeds if not spark.catalog.tableExists(f"{settings.schema}.{name}")]
+    if missing:
+        log.info("dbt seed (missing on this warehouse: %s)", ", ".join(missing))
         invoke_dbt(settings, "seed", "--quiet")
     for name, args in DBT_STEPS:
         t0 = time.monotonic()

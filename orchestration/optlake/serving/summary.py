@@ -29,6 +29,44 @@ def signal_counts(spark: SparkSession, schema: str) -> list[tuple[str, str, str,
     return rows
 
 
+#: (symbol, columns) of the latest indicators the summary shows.
+LATEST_INDICATORS = (
+    "close",
+    "sma_20",
+    "sma_200",
+    "rsi_14",
+    "macd",
+    "bb_pct_b",
+    "atr_14",
+    "hv_20",
+    "beta_60",
+    "corr_spy_60",
+)
+
+
+def latest_market_lines(spark: SparkSession, schema: str) -> list[str]:
+    """The latest daily indicators of SPY and BTC-USD and the latest curve slopes, when built."""
+    parts: list[str] = []
+    if spark.catalog.tableExists(f"{schema}.indicators_daily"):
+        rows = spark.sql(
+            f"select i.symbol, i.trade_date, {', '.join('i.' + c for c in LATEST_INDICATORS)} "
+            f"from {schema}.indicators_daily as i join (select symbol, max(trade_date) as trade_date "
+            f"from {schema}.indicators_daily where symbol in ('SPY', 'BTC-USD') group by symbol) as latest "
+            "on i.symbol = latest.symbol and i.trade_date = latest.trade_date order by i.symbol desc"
+        ).collect()
+        columns = ["symbol", "trade_date", *LATEST_INDICATORS]
+        shown = [tuple(round(v, 4) if isinstance(v, float) else v for v in r) for r in rows]
+        parts += ["", "Latest daily indicators:", format_table(columns, shown)]
+    if spark.catalog.tableExists(f"{schema}.yield_curve_daily"):
+        rows = spark.sql(
+            f"select trade_date, irx, fvx, tnx, tyx, slope_10y_3m, slope_10y_5y from {schema}.yield_curve_daily "
+            "order by trade_date desc limit 1"
+        ).collect()
+        columns = ["trade_date", "irx", "fvx", "tnx", "tyx", "slope_10y_3m", "slope_10y_5y"]
+        parts += ["", "Latest yield curve (percent):", format_table(columns, [tuple(r) for r in rows])]
+    return parts
+
+
 def summary(spark: SparkSession, schema: str) -> str:
     parts = [f"Warehouse schema {schema}:", format_table(["table", "rows"], table_counts(spark, schema))]
     audit = f"{schema}.bronze_load_audit"
@@ -43,6 +81,7 @@ def summary(spark: SparkSession, schema: str) -> str:
             "Last Bronze load:",
             format_table(["status", "files", "rows_read", "rows_loaded", "rows_quarantined"], [tuple(r) for r in rows]),
         ]
+    parts += latest_market_lines(spark, schema)
     signals = signal_counts(spark, schema)
     if signals:
         parts += ["", "Gold signals:", format_table(["table", "trade_date", "signal", "rows"], signals)]
