@@ -58,6 +58,7 @@ demo: env
 	$(BIN)/optlake load demo/landing --reprocess
 	$(BIN)/dbt build --project-dir . --target local
 	$(BIN)/dbt docs generate --project-dir . --target local --quiet
+	$(BIN)/python scripts/docs_coverage.py target | tail -1
 	$(BIN)/optlake summary
 
 # The thrift tests start their own PostgreSQL and Thrift server (on free ports, in a temporary folder).

@@ -90,7 +90,9 @@ def documented_nodes(manifest: dict) -> dict[str, dict]:
 
 
 def node_coverage(uid: str, node: dict, catalog_entry: dict | None) -> NodeCoverage:
-    described_names = {name.lower() for name, col in node.get("columns", {}).items() if _has_text(col.get("description"))}
+    described_names = {
+        name.lower() for name, col in node.get("columns", {}).items() if _has_text(col.get("description"))
+    }
     if catalog_entry is None:
         return NodeCoverage(uid, _has_text(node.get("description")), False, (), ())
     catalog_columns = sorted(catalog_entry.get("columns", {}).values(), key=lambda c: c.get("index", 0))
@@ -145,9 +147,22 @@ def load_artifacts(target: Path) -> tuple[dict, dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("target", nargs="?", default="target", type=Path,
-                        help="dbt target folder holding manifest.json and catalog.json (default: target)")
+    parser.add_argument(
+        "target",
+        nargs="?",
+        default="target",
+        type=Path,
+        help="dbt target folder holding manifest.json and catalog.json (default: target)",
+    )
     args = parser.parse_args(argv)
+    missing = [name for name in ("manifest.json", "catalog.json") if not (args.target / name).is_file()]
+    if missing:
+        print(
+            f"error: {', '.join(missing)} not found in {args.target}: run `dbt docs generate` "
+            "(on a built warehouse) first",
+            file=sys.stderr,
+        )
+        return 2
     result = coverage(*load_artifacts(args.target))
     print(report(result))
     return 0 if result.complete else 1

@@ -149,15 +149,19 @@ class FakeAthenaEngine:
         if isinstance(statement, exp.Create) and statement.expression is not None:
             view = statement.kind == "VIEW"
             location = re.search(r"\blocation\s*=\s*'([^']+)'", query, re.I)
-            glue.create_table(database, name, {
-                "Name": name,
-                "TableType": "VIRTUAL_VIEW" if view else "EXTERNAL_TABLE",
-                "Parameters": {} if view else {"table_type": "ICEBERG"},
-                "StorageDescriptor": {
-                    "Columns": [{"Name": c, "Type": "string"} for c in output_columns(statement.expression)],
-                    **({"Location": location.group(1)} if location else {}),
+            glue.create_table(
+                database,
+                name,
+                {
+                    "Name": name,
+                    "TableType": "VIRTUAL_VIEW" if view else "EXTERNAL_TABLE",
+                    "Parameters": {} if view else {"table_type": "ICEBERG"},
+                    "StorageDescriptor": {
+                        "Columns": [{"Name": c, "Type": "string"} for c in output_columns(statement.expression)],
+                        **({"Location": location.group(1)} if location else {}),
+                    },
                 },
-            })
+            )
 
 
 @pytest.fixture(scope="module")
@@ -185,30 +189,60 @@ def setup_account(endpoint: str) -> None:
     for bucket in (LAKE, RESULTS):
         s3.create_bucket(Bucket=bucket)
     glue.create_database(DatabaseInput={"Name": SCHEMA})
-    for name, columns, partitioned_by, _props, comment in table_definitions():
-        glue.create_table(DatabaseName=SCHEMA, TableInput={
-            "Name": name, "TableType": "EXTERNAL_TABLE", "Description": comment,
-            "Parameters": {"table_type": "ICEBERG",
-                           "metadata_location": f"s3://{LAKE}/bronze/{name}/metadata/00001.metadata.json"},
-            "StorageDescriptor": {"Location": f"s3://{LAKE}/bronze/{name}",
-                                  "Columns": [{"Name": c, "Type": t} for c, t in columns]},
-        })
-    athena.create_work_group(Name="optlake-sql", Configuration={
-        "ResultConfiguration": {"OutputLocation": f"s3://{RESULTS}/sql/"}})
-    athena.create_work_group(Name="optlake-spark", Configuration={
-        "ExecutionRole": "arn:aws:iam::123456789012:role/optlake-athena-spark",
-        "EngineVersion": {"SelectedEngineVersion": "PySpark engine version 3"}})
+    for name, columns, _partitioned_by, _props, comment in table_definitions():
+        glue.create_table(
+            DatabaseName=SCHEMA,
+            TableInput={
+                "Name": name,
+                "TableType": "EXTERNAL_TABLE",
+                "Description": comment,
+                "Parameters": {
+                    "table_type": "ICEBERG",
+                    "metadata_location": f"s3://{LAKE}/bronze/{name}/metadata/00001.metadata.json",
+                },
+                "StorageDescriptor": {
+                    "Location": f"s3://{LAKE}/bronze/{name}",
+                    "Columns": [{"Name": c, "Type": t} for c, t in columns],
+                },
+            },
+        )
+    athena.create_work_group(
+        Name="optlake-sql", Configuration={"ResultConfiguration": {"OutputLocation": f"s3://{RESULTS}/sql/"}}
+    )
+    athena.create_work_group(
+        Name="optlake-spark",
+        Configuration={
+            "ExecutionRole": "arn:aws:iam::123456789012:role/optlake-athena-spark",
+            "EngineVersion": {"SelectedEngineVersion": "PySpark engine version 3"},
+        },
+    )
 
 
 def athena_env(endpoint: str) -> dict[str, str]:
     return athena_profile_env(endpoint, f"s3://{RESULTS}/dbt/", f"s3://{LAKE}/warehouse/", SCHEMA)
 
 
-def dbt(env: dict[str, str], out: Path, *args: str, target: str = "athena", command: list[str] = DBT) -> subprocess.CompletedProcess:
+def dbt(
+    env: dict[str, str], out: Path, *args: str, target: str = "athena", command: list[str] = DBT
+) -> subprocess.CompletedProcess:
     done = subprocess.run(
-        [*command, *args, "--target", target, "--project-dir", str(PROJECT_DIR),
-         "--target-path", str(out / "target"), "--log-path", str(out / "logs")],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300,
+        [
+            *command,
+            *args,
+            "--target",
+            target,
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(out / "target"),
+            "--log-path",
+            str(out / "logs"),
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
     return done
@@ -264,11 +298,16 @@ def compiled(aws, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_compiled_model_test_and_analysis_is_athena_sql(compiled: Path) -> None:
     files = sorted(compiled.rglob("*.sql"))
-    by_folder = {folder: [f for f in files if f.relative_to(compiled).parts[0] == folder]
-                 for folder in ("models", "tests", "analyses", "seeds", "python_models")}
+    by_folder = {
+        folder: [f for f in files if f.relative_to(compiled).parts[0] == folder]
+        for folder in ("models", "tests", "analyses", "seeds", "python_models")
+    }
     assert len(by_folder["models"]) >= 4 + 10  # staging, intermediate, 2 Silver models, their data tests
     assert {f.name for f in by_folder["analyses"]} >= {
-        "signal_distribution_by_day.sql", "silver_coverage_by_day.sql", "strategy_comparison.sql"}
+        "signal_distribution_by_day.sql",
+        "silver_coverage_by_day.sql",
+        "strategy_comparison.sql",
+    }
     assert by_folder["tests"] and by_folder["python_models"]
     failures = {str(f.relative_to(compiled)): athena_problems(f.read_text()) for f in files}
     assert not {k: v for k, v in failures.items() if v}, failures
@@ -284,24 +323,40 @@ def test_engine_specific_sql_differs_from_spark(aws, compiled: Path, tmp_path: P
     do. The local compile needs no Spark session (no introspection in these nodes)."""
     endpoint, _ = aws
     local_env = {**athena_env(endpoint), "OPTLAKE_WAREHOUSE": str(tmp_path / "warehouse")}
-    dbt(local_env, tmp_path / "local", "compile", "--select", "stg_bronze__options_chain", "int_quotes_classified",
-        "--no-populate-cache", "--quiet", target="local")
+    dbt(
+        local_env,
+        tmp_path / "local",
+        "compile",
+        "--select",
+        "stg_bronze__options_chain",
+        "int_quotes_classified",
+        "--no-populate-cache",
+        "--quiet",
+        target="local",
+    )
     views = ("models/staging/stg_bronze__options_chain.sql", "models/intermediate/int_quotes_classified.sql")
     spark_sql = ";\n".join((tmp_path / "local/target/compiled/optlake" / view).read_text() for view in views)
     athena_sql = ";\n".join((compiled / view).read_text() for view in views)
     spark, athena = squash(spark_sql), squash(athena_sql)
 
     for spark_only, athena_only in [
-        ("quotes.symbol rlike '^[a-z0-9][a-z0-9 ]{5}[0-9]{6}[cp][0-9]{8}$'",
-         "regexp_like(quotes.symbol, '^[a-z0-9][a-z0-9 ]{5}[0-9]{6}[cp][0-9]{8}$')"),
-        ("make_date( 2000 + cast(substr(validated.symbol, 7, 2) as int)",
-         "cast(try(date_parse('20' || substr(validated.symbol, 7, 6), '%y%m%d')) as date)"),
-        ("datediff(mapped.expiry_date, mapped.trade_date)",
-         "date_diff('day', mapped.trade_date, mapped.expiry_date)"),
-        ("cast((mapped.bid_px_00 + mapped.ask_px_00) / 2 as decimal(20, 10))",
-         "cast(cast(mapped.bid_px_00 + mapped.ask_px_00 as decimal(21, 10)) / 2 as decimal(20, 10))"),
-        ("cast(cast(substr(validated.symbol, 14, 8) as decimal(8, 0)) / 1000 as decimal(11, 3))",
-         "cast(substr(validated.symbol, 14, 5) || '.' || substr(validated.symbol, 19, 3) as decimal(11, 3))"),
+        (
+            "quotes.symbol rlike '^[a-z0-9][a-z0-9 ]{5}[0-9]{6}[cp][0-9]{8}$'",
+            "regexp_like(quotes.symbol, '^[a-z0-9][a-z0-9 ]{5}[0-9]{6}[cp][0-9]{8}$')",
+        ),
+        (
+            "make_date( 2000 + cast(substr(validated.symbol, 7, 2) as int)",
+            "cast(try(date_parse('20' || substr(validated.symbol, 7, 6), '%y%m%d')) as date)",
+        ),
+        ("datediff(mapped.expiry_date, mapped.trade_date)", "date_diff('day', mapped.trade_date, mapped.expiry_date)"),
+        (
+            "cast((mapped.bid_px_00 + mapped.ask_px_00) / 2 as decimal(20, 10))",
+            "cast(cast(mapped.bid_px_00 + mapped.ask_px_00 as decimal(21, 10)) / 2 as decimal(20, 10))",
+        ),
+        (
+            "cast(cast(substr(validated.symbol, 14, 8) as decimal(8, 0)) / 1000 as decimal(11, 3))",
+            "cast(substr(validated.symbol, 14, 5) || '.' || substr(validated.symbol, 19, 3) as decimal(11, 3))",
+        ),
     ]:
         assert spark_only in spark and spark_only not in athena, spark_only
         assert athena_only in athena and athena_only not in spark, athena_only
@@ -309,8 +364,7 @@ def test_engine_specific_sql_differs_from_spark(aws, compiled: Path, tmp_path: P
     assert len(athena_problems(spark_sql)) >= 4  # rlike, make_date (x2), datediff: not Athena SQL
 
     def inline(target: str, env: dict[str, str], sql: str) -> str:
-        done = dbt(env, tmp_path / target, "compile", "--no-populate-cache", "--quiet",
-                   "--inline", sql, target=target)
+        done = dbt(env, tmp_path / target, "compile", "--no-populate-cache", "--quiet", "--inline", sql, target=target)
         return squash(done.stdout)
 
     versions = "{{ day_versions_sql(source('bronze', 'bronze_options_chain'), 'ingested_at') }}"
@@ -320,9 +374,12 @@ def test_engine_specific_sql_differs_from_spark(aws, compiled: Path, tmp_path: P
     assert "readable_metrics.ingested_at.upper_bound" in spark_versions
     assert athena_versions == (
         'select trade_date, max(ingested_at) as version from "awsdatacatalog"."trading_db".'
-        '"bronze_options_chain" group by trade_date')
+        '"bronze_options_chain" group by trade_date'
+    )
     assert inline("local", local_env, "select cast(1 as {{ string_type() }})") == "select cast(1 as string)"
-    assert inline("athena", athena_env(endpoint), "select cast(1 as {{ string_type() }})") == "select cast(1 as varchar)"
+    assert (
+        inline("athena", athena_env(endpoint), "select cast(1 as {{ string_type() }})") == "select cast(1 as varchar)"
+    )
 
 
 SILVER = '"awsdatacatalog"."trading_db"."enriched_options_silver"'
@@ -342,8 +399,10 @@ def test_dbt_seed_and_run_silver_on_moto(aws, tmp_path: Path) -> None:
     dbt(env, tmp_path, "run", "--select", "tag:silver", "--threads", "1")
     sent = [squash(q) for q in sent_statements(engine)[first:]]
 
-    ctas = {name: next(q for q in sent if q.startswith(f'create table "awsdatacatalog"."trading_db"."{name}" '))
-            for name in ("enriched_options_silver", "enriched_options_silver_rejected")}
+    ctas = {
+        name: next(q for q in sent if q.startswith(f'create table "awsdatacatalog"."trading_db"."{name}" '))
+        for name in ("enriched_options_silver", "enriched_options_silver_rejected")
+    }
     for name, q in ctas.items():
         assert "table_type='iceberg'" in q and "is_external=false" in q
         assert "partitioning=array['trade_date']" in q
@@ -354,9 +413,11 @@ def test_dbt_seed_and_run_silver_on_moto(aws, tmp_path: Path) -> None:
 
     engine.answer(r"with\s+bronze_versions\s+as", ["trade_date"], [["2025-01-28"]])
     engine.answer(r"with\s+held\s+as", ["trade_date"], [["2025-01-27"], ["2025-01-28"]])
-    engine.answer(r"select\s+distinct\s+cast\(trade_date as varchar\) as trade_date,\s*file_name,\s*load_id",
-                  ["trade_date", "file_name", "load_id"],
-                  [["2025-01-28", "opra-pillar-20250128.cbbo-1m.csv", "L2"]])
+    engine.answer(
+        r"select\s+distinct\s+cast\(trade_date as varchar\) as trade_date,\s*file_name,\s*load_id",
+        ["trade_date", "file_name", "load_id"],
+        [["2025-01-28", "opra-pillar-20250128.cbbo-1m.csv", "L2"]],
+    )
     second = len(engine.queries)
     dbt(env, tmp_path, "run", "--select", "tag:silver", "--threads", "1")
     sent = [squash(q) for q in sent_statements(engine)[second:]]
@@ -382,14 +443,47 @@ def test_dbt_seed_and_run_silver_on_moto(aws, tmp_path: Path) -> None:
 
 GOLD_COLUMNS = {
     "gold_laymanspystrategy": [
-        "symbol", "root", "underlying", "trade_date", "expiry_date", "days_to_expiry", "option_type",
-        "strike_price", "bid_px_00", "ask_px_00", "bid_sz_00", "ask_sz_00", "mid_price", "spread",
-        "spread_pct", "ts_recv", "ts_recv_ns", "ts_event", "instrument_id", "file_name", "bronze_load_id",
-        "bronze_ingested_at", "signal", "strategy_name"],
+        "symbol",
+        "root",
+        "underlying",
+        "trade_date",
+        "expiry_date",
+        "days_to_expiry",
+        "option_type",
+        "strike_price",
+        "bid_px_00",
+        "ask_px_00",
+        "bid_sz_00",
+        "ask_sz_00",
+        "mid_price",
+        "spread",
+        "spread_pct",
+        "ts_recv",
+        "ts_recv_ns",
+        "ts_event",
+        "instrument_id",
+        "file_name",
+        "bronze_load_id",
+        "bronze_ingested_at",
+        "signal",
+        "strategy_name",
+    ],
     "gold_ironcondorstrategy": [
-        "underlying", "trade_date", "expiry_date", "short_call_strike", "long_call_strike", "short_put_strike",
-        "long_put_strike", "short_call_mid", "long_call_mid", "short_put_mid", "long_put_mid", "net_credit",
-        "signal", "strategy_name"],
+        "underlying",
+        "trade_date",
+        "expiry_date",
+        "short_call_strike",
+        "long_call_strike",
+        "short_put_strike",
+        "long_put_strike",
+        "short_call_mid",
+        "long_call_mid",
+        "short_put_mid",
+        "long_put_mid",
+        "net_credit",
+        "signal",
+        "strategy_name",
+    ],
 }
 
 
@@ -399,8 +493,11 @@ def test_gold_python_models_on_athena_spark(aws, tmp_path: Path) -> None:
     trade_date at the data dir and writes the model's DataFrame into it; the second run deletes the
     strategy's lookback window (from Athena's answer for Silver's latest day) and appends."""
     endpoint, engine = aws
-    env = {**athena_env(endpoint), "OPTLAKE_TEST_PY_CAPTURE": str(tmp_path / "py"),
-           "OPTLAKE_TEST_PY_COLUMNS": json.dumps(GOLD_COLUMNS)}
+    env = {
+        **athena_env(endpoint),
+        "OPTLAKE_TEST_PY_CAPTURE": str(tmp_path / "py"),
+        "OPTLAKE_TEST_PY_COLUMNS": json.dumps(GOLD_COLUMNS),
+    }
     (tmp_path / "py").mkdir()
     runner = [sys.executable, "-c", RUNNER]
     dbt(env, tmp_path, "run", "--select", "tag:strategy", "--threads", "1", command=runner)
@@ -408,8 +505,11 @@ def test_gold_python_models_on_athena_spark(aws, tmp_path: Path) -> None:
     for name, lookback in (("gold_laymanspystrategy", 3), ("gold_ironcondorstrategy", 30)):
         code = next(c for c in codes.values() if f"create table trading_db.{name}\n" in c)
         compile(code, name, "exec")
-        assert re.search(rf"using iceberg\s+location 's3://{LAKE}/warehouse/trading_db/{name}/[0-9a-f-]{{36}}/'\s+"
-                         r"partitioned by \(trade_date\)", code), code
+        assert re.search(
+            rf"using iceberg\s+location 's3://{LAKE}/warehouse/trading_db/{name}/[0-9a-f-]{{36}}/'\s+"
+            r"partitioned by \(trade_date\)",
+            code,
+        ), code
         assert "def model(dbt, session):" in code and "df = model(dbt, spark)" in code
         assert f"'lookback_days': {lookback}" in code
         assert r'"enriched_options_silver": "\"awsdatacatalog\".\"trading_db\".\"enriched_options_silver\""' in code
@@ -433,8 +533,11 @@ def test_iam_policies_parse_are_scoped_and_documented() -> None:
     CloudWatch metric namespace condition, and docs/athena.md points to each of them."""
     docs = (PROJECT_DIR / "docs" / "athena.md").read_text()
     policies = sorted((PROJECT_DIR / "deploy" / "aws").glob("*.json"))
-    assert {p.name for p in policies} >= {"iam-policy-athena-dbt.json", "iam-policy-athena-spark-execution-role.json",
-                                          "trust-policy-athena-spark-execution-role.json"}
+    assert {p.name for p in policies} >= {
+        "iam-policy-athena-dbt.json",
+        "iam-policy-athena-spark-execution-role.json",
+        "trust-policy-athena-spark-execution-role.json",
+    }
     for path in policies:
         policy = json.loads(path.read_text())
         assert policy["Version"] == "2012-10-17" and policy["Statement"], path.name
@@ -446,5 +549,7 @@ def test_iam_policies_parse_are_scoped_and_documented() -> None:
                 assert statement["Action"] == "cloudwatch:PutMetricData" and "Condition" in statement
     dbt_policy = json.loads((PROJECT_DIR / "deploy/aws/iam-policy-athena-dbt.json").read_text())
     work_groups = next(s for s in dbt_policy["Statement"] if s["Sid"] == "AthenaSqlAndSparkWorkGroups")["Resource"]
-    assert work_groups == ["arn:aws:athena:REGION:ACCOUNT_ID:workgroup/optlake-sql",
-                           "arn:aws:athena:REGION:ACCOUNT_ID:workgroup/optlake-spark"]
+    assert work_groups == [
+        "arn:aws:athena:REGION:ACCOUNT_ID:workgroup/optlake-sql",
+        "arn:aws:athena:REGION:ACCOUNT_ID:workgroup/optlake-spark",
+    ]

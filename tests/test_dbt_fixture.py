@@ -7,8 +7,8 @@ import datetime as dt
 import shutil
 from decimal import Decimal
 
-from optlake.bronze.landing import LocalLanding
 from optlake.bronze import load
+from optlake.bronze.landing import LocalLanding
 from optlake.reference.osi import parse_osi
 
 
@@ -33,7 +33,10 @@ def test_fixture_symbols_in_silver_match_the_python_parser(spark, dbt, fixture_c
         row, contract = by_symbol[line["symbol"]], parse_osi(line["symbol"])
         bid, ask = Decimal(line["bid_px_00"]), Decimal(line["ask_px_00"])
         assert (row["root"], row["expiry_date"], row["option_type"], row["strike_price"]) == (
-            contract.root, contract.expiry, contract.option_type, contract.strike,
+            contract.root,
+            contract.expiry,
+            contract.option_type,
+            contract.strike,
         )
         assert row["underlying"] == "SPY"  # SPX and SPXW map to SPY
         assert row["mid_price"] == (bid + ask) / 2 and row["spread"] == ask - bid

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from optlake.bronze import load
+from optlake.bronze.landing import LocalLanding
 from optlake.bronze.specs import cbbo
 from optlake.generator import generate
-from optlake.bronze.landing import LocalLanding
-from optlake.bronze import load
 
 SCHEMA = "incremental_scenario"
 DAY1, DAY2 = dt.date(2025, 1, 27), dt.date(2025, 1, 28)
@@ -38,8 +38,12 @@ def days(tmp_path_factory) -> dict[dt.date, Path]:
         shutil.copy(generated / cbbo.file_name(day), folder)
         folders[day] = folder
     with (folders[DAY1] / cbbo.file_name(DAY1)).open("a") as f:  # two instruments: one quote each per minute
-        f.write("2025-01-27T15:00:00.000000000Z,,193,30,7,N,,0,200,2.000000000,1.000000000,3,4,0,0,SPY   250131C00600000\n")
-        f.write("2025-01-27T15:00:00.000000000Z,,193,30,8,N,,0,200,1.000000000,2.000000000,3,4,0,0,SPY   250124C00600000\n")
+        f.write(
+            "2025-01-27T15:00:00.000000000Z,,193,30,7,N,,0,200,2.000000000,1.000000000,3,4,0,0,SPY   250131C00600000\n"
+        )
+        f.write(
+            "2025-01-27T15:00:00.000000000Z,,193,30,8,N,,0,200,1.000000000,2.000000000,3,4,0,0,SPY   250124C00600000\n"
+        )
     return folders
 
 

@@ -73,7 +73,9 @@ def per_day(spark, table: str) -> dict[dt.date, int]:
 
 
 def reasons(spark, day: dt.date) -> dict[str, int]:
-    rows = spark.sql(f"select reject_reason, count(*) from {REJECTED} where trade_date = date'{day}' group by 1").collect()
+    rows = spark.sql(
+        f"select reject_reason, count(*) from {REJECTED} where trade_date = date'{day}' group by 1"
+    ).collect()
     return {r[0]: r[1] for r in rows}
 
 
@@ -109,7 +111,9 @@ def all_valid_built(spark, dbt, generated, tmp_path_factory):
 @pytest.fixture(scope="module")
 def moved_to_rejected(spark, dbt, generated, tmp_path_factory, all_valid_built):
     before = {"silver": snapshots(spark, SILVER), "other_day_files": files_of(spark, SILVER, OTHER_DAY)}
-    load(spark, LocalLanding(landing_with(generated, tmp_path_factory.mktemp("invalid"), DAY, all_invalid=True)), SCHEMA)
+    load(
+        spark, LocalLanding(landing_with(generated, tmp_path_factory.mktemp("invalid"), DAY, all_invalid=True)), SCHEMA
+    )
     dbt(SCHEMA, "build", *SILVER_STEP)  # with the reconciliation and grain tests
     return before
 
@@ -155,8 +159,9 @@ def test_a_day_whose_quotes_all_become_valid_leaves_the_rejected_table(spark, mo
 def test_the_grain_test_fails_on_a_quote_held_twice(spark, dbt, moved_back_to_silver):
     # Last of this schema's scenario: it leaves one quote of OTHER_DAY in Silver twice.
     spark.sql(f"insert into {SILVER} select * from {SILVER} where trade_date = date'{OTHER_DAY}' limit 1")
-    result = dbt(SCHEMA, "test", "--select", "enriched_options_silver,test_name:unique_key_combination",
-                 expect_success=False)
+    result = dbt(
+        SCHEMA, "test", "--select", "enriched_options_silver,test_name:unique_key_combination", expect_success=False
+    )
     assert [(str(r.status), r.failures) for r in result.result] == [("fail", 1)]
 
 
@@ -172,12 +177,19 @@ def write_part(generated: Path, folder: Path, part: int, all_invalid: bool = Fal
     """Half of DAY's generated quotes as file part1 (first half) or part2 (second half), plus one
     quote whose ask is below its bid (its own instrument id), unless crossed is False."""
     folder.mkdir(parents=True, exist_ok=True)
-    header, *lines = landing_with(generated, folder / "full", DAY, all_invalid).joinpath(cbbo.file_name(DAY)).read_text().splitlines()
+    header, *lines = (
+        landing_with(generated, folder / "full", DAY, all_invalid)
+        .joinpath(cbbo.file_name(DAY))
+        .read_text()
+        .splitlines()
+    )
     shutil.rmtree(folder / "full")
     lines = lines[:HALF] if part == 1 else lines[HALF:]
     if crossed:
         symbol = "spy   250131c00600000" if all_invalid else "SPY   250131C00600000"
-        lines.append(f"2025-01-27T15:00:00.000000000Z,,193,30,{10 + part},N,,0,200,2.000000000,1.000000000,3,4,0,0,{symbol}")
+        lines.append(
+            f"2025-01-27T15:00:00.000000000Z,,193,30,{10 + part},N,,0,200,2.000000000,1.000000000,3,4,0,0,{symbol}"
+        )
     (folder / PART_NAMES[part - 1]).write_text("\n".join([header, *lines]) + "\n")
     return folder
 
@@ -232,7 +244,11 @@ def run_steps(warehouse: Path, steps: list[list], expect_kill: bool = False) -> 
     env = {**os.environ, **Settings(PROJECT_DIR, warehouse, KILL_SCHEMA, "local").dbt_env()}
     done = subprocess.run(
         [sys.executable, __file__, json.dumps(steps)],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=900,
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     if expect_kill:
         assert done.returncode == -signal.SIGKILL, done.stdout[-4000:] + done.stderr[-4000:]
@@ -262,35 +278,46 @@ def test_runs_killed_part_way_are_completed_by_the_next_run(generated, tmp_path)
 
     # 1. Both days valid and built; then the day reloaded all invalid, and a Silver run killed right
     #    after the rejected table's model finished (its rows committed, Silver's not yet touched).
-    run_steps(warehouse, [
-        ["load", str(valid)],
-        ["dbt", "build", "--select", "+enriched_options_silver"],
-        ["load", str(invalid)],
-        ["dbt", "run", *SILVER_STEP, "--kill", "rejected_finished", str(out / "kill1")],
-    ], expect_kill=True)
+    run_steps(
+        warehouse,
+        [
+            ["load", str(valid)],
+            ["dbt", "build", "--select", "+enriched_options_silver"],
+            ["load", str(invalid)],
+            ["dbt", "run", *SILVER_STEP, "--kill", "rejected_finished", str(out / "kill1")],
+        ],
+        expect_kill=True,
+    )
     assert (out / "kill1").read_text() == "NodeFinished model.optlake.enriched_options_silver_rejected"
 
     # 2. What the kill left; a normal run; the same Bronze rebuilt with --full-refresh. Then the day
     #    reloaded valid again, and a run killed between the rejected table's insert (nothing to
     #    write: no reject left) and its post-hook delete of the day's old rows.
-    run_steps(warehouse, [
-        ["dump", str(out / "after_kill1.json")],
-        ["dbt", "run", *SILVER_STEP],
-        ["dump", str(out / "recovered1.json")],
-        ["dbt", "run", *SILVER_STEP, "--full-refresh"],
-        ["dump", str(out / "full_refresh1.json")],
-        ["load", str(valid_again)],
-        ["dbt", "run", *SILVER_STEP, "--kill", "rejected_inserted", str(out / "kill2")],
-    ], expect_kill=True)
+    run_steps(
+        warehouse,
+        [
+            ["dump", str(out / "after_kill1.json")],
+            ["dbt", "run", *SILVER_STEP],
+            ["dump", str(out / "recovered1.json")],
+            ["dbt", "run", *SILVER_STEP, "--full-refresh"],
+            ["dump", str(out / "full_refresh1.json")],
+            ["load", str(valid_again)],
+            ["dbt", "run", *SILVER_STEP, "--kill", "rejected_inserted", str(out / "kill2")],
+        ],
+        expect_kill=True,
+    )
     assert (out / "kill2").read_text() == "SQLQueryStatus model.optlake.enriched_options_silver_rejected"
 
-    run_steps(warehouse, [
-        ["dump", str(out / "after_kill2.json")],
-        ["dbt", "run", *SILVER_STEP],
-        ["dump", str(out / "recovered2.json")],
-        ["dbt", "run", *SILVER_STEP, "--full-refresh"],
-        ["dump", str(out / "full_refresh2.json")],
-    ])
+    run_steps(
+        warehouse,
+        [
+            ["dump", str(out / "after_kill2.json")],
+            ["dbt", "run", *SILVER_STEP],
+            ["dump", str(out / "recovered2.json")],
+            ["dbt", "run", *SILVER_STEP, "--full-refresh"],
+            ["dump", str(out / "full_refresh2.json")],
+        ],
+    )
 
     # kill 1 left the rejected table's new rows beside Silver's old ones: the day counted twice
     after_kill1 = read_dump(out / "after_kill1.json")
@@ -356,13 +383,19 @@ def _dump(spark, path: Path) -> None:
         return {str(r[0]): r[1] for r in rows}
 
     reasons = spark.sql(f"select reject_reason, count(*) from {KILL_SCHEMA}.{TABLES[1]} group by 1").collect()
-    path.write_text(json.dumps({
-        "bronze": by_day("bronze_options_chain"),
-        "per_day": {table: by_day(table) for table in TABLES},
-        "reasons": {r[0]: r[1] for r in reasons},
-        "rows": {table: sorted("|".join(str(v) for v in r) for r in spark.table(f"{KILL_SCHEMA}.{table}").collect())
-                 for table in TABLES},
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "bronze": by_day("bronze_options_chain"),
+                "per_day": {table: by_day(table) for table in TABLES},
+                "reasons": {r[0]: r[1] for r in reasons},
+                "rows": {
+                    table: sorted("|".join(str(v) for v in r) for r in spark.table(f"{KILL_SCHEMA}.{table}").collect())
+                    for table in TABLES
+                },
+            }
+        )
+    )
 
 
 def _main(steps: list[list]) -> None:
@@ -373,8 +406,15 @@ def _main(steps: list[list]) -> None:
     settings = Settings.from_env()
     spark = get_spark(settings, "optlake-stale-rows-test")
     spark.sql(f"create database if not exists {KILL_SCHEMA}")
-    paths = ["--project-dir", str(PROJECT_DIR), "--target-path", str(settings.warehouse / "target"),
-             "--log-path", str(settings.warehouse / "logs"), "--quiet"]
+    paths = [
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(settings.warehouse / "target"),
+        "--log-path",
+        str(settings.warehouse / "logs"),
+        "--quiet",
+    ]
     for step in steps:
         if step[0] == "load":
             load(spark, LocalLanding(Path(step[1])), KILL_SCHEMA, reprocess=False)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cbbo_text import write_day
-from optlake.bronze.landing import LocalLanding
 from optlake.bronze import load
+from optlake.bronze.landing import LocalLanding
 
 D1 = dt.date(2025, 1, 10)  # outside the layman 3-day window of D2, inside the condor 30-day one
 D2 = dt.date(2025, 1, 14)
@@ -56,8 +56,13 @@ def rows(spark, sql: str) -> list[tuple]:
 
 
 def test_silver_and_rejected_split_every_bronze_row(spark, built):
-    assert rows(spark, f"select trade_date, count(*) from {built}.enriched_options_silver group by 1 order by 1") == [(D1, 4), (D2, 12)]
-    assert rows(spark, f"select symbol, reject_reason from {built}.enriched_options_silver_rejected order by symbol") == [
+    assert rows(spark, f"select trade_date, count(*) from {built}.enriched_options_silver group by 1 order by 1") == [
+        (D1, 4),
+        (D2, 12),
+    ]
+    assert rows(
+        spark, f"select symbol, reject_reason from {built}.enriched_options_silver_rejected order by symbol"
+    ) == [
         ("SPY   250117C00602000", "ask_below_bid"),
         ("SPY  X250117C00603000", "invalid_symbol"),
     ]
@@ -89,7 +94,7 @@ def test_layman_signals_on_the_latest_days_of_its_underlying(spark, built):
 def test_layman_keeps_the_silver_columns(spark, built):
     silver = [f.name for f in spark.table(f"{built}.enriched_options_silver").schema.fields]
     gold = [f.name for f in spark.table(f"{built}.gold_laymanspystrategy").schema.fields]
-    assert gold == silver + ["signal", "strategy_name"]
+    assert gold == [*silver, "signal", "strategy_name"]
 
 
 def test_iron_condor_legs_and_net_credit(spark, built):
@@ -102,12 +107,54 @@ def test_iron_condor_legs_and_net_credit(spark, built):
     d = Decimal
     assert got == [
         # 1.0 + 0.2 - 2.0 - 0.4
-        ("SPY", D1, dt.date(2025, 1, 17), d("601.000"), d("600.000"), d("580.000"), d("590.000"),
-         d("1"), d("2"), d("0.2"), d("0.4"), d("-1.20"), "HOLD", "IronCondorStrategy"),
+        (
+            "SPY",
+            D1,
+            dt.date(2025, 1, 17),
+            d("601.000"),
+            d("600.000"),
+            d("580.000"),
+            d("590.000"),
+            d("1"),
+            d("2"),
+            d("0.2"),
+            d("0.4"),
+            d("-1.20"),
+            "HOLD",
+            "IronCondorStrategy",
+        ),
         # strike 601 averages 4.99 and 5.01: 5.00 + 0.50 - 5.00 - 1.10
-        ("SPY", D2, dt.date(2025, 1, 17), d("601.000"), d("600.000"), d("580.000"), d("590.000"),
-         d("5"), d("5"), d("0.5"), d("1.1"), d("-0.60"), "HOLD", "IronCondorStrategy"),
+        (
+            "SPY",
+            D2,
+            dt.date(2025, 1, 17),
+            d("601.000"),
+            d("600.000"),
+            d("580.000"),
+            d("590.000"),
+            d("5"),
+            d("5"),
+            d("0.5"),
+            d("1.1"),
+            d("-0.60"),
+            "HOLD",
+            "IronCondorStrategy",
+        ),
         # 1.0015 + 1.0 - 0.5 - 0.3 = 1.2015 -> 1.20
-        ("SPY", D2, dt.date(2025, 1, 24), d("615.000"), d("610.000"), d("570.000"), d("575.000"),
-         d("1.0015"), d("0.5"), d("1"), d("0.3"), d("1.20"), "SELL_IRON_CONDOR", "IronCondorStrategy"),
+        (
+            "SPY",
+            D2,
+            dt.date(2025, 1, 24),
+            d("615.000"),
+            d("610.000"),
+            d("570.000"),
+            d("575.000"),
+            d("1.0015"),
+            d("0.5"),
+            d("1"),
+            d("0.3"),
+            d("1.20"),
+            "SELL_IRON_CONDOR",
+            "IronCondorStrategy",
+        ),
     ]

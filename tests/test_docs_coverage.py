@@ -37,7 +37,9 @@ def manifest(**nodes: dict) -> dict:
 
 def node(resource_type: str, description: str, columns: dict[str, str], package: str = "p") -> dict:
     return {
-        "resource_type": resource_type, "package_name": package, "description": description,
+        "resource_type": resource_type,
+        "package_name": package,
+        "description": description,
         "columns": {name: {"name": name, "description": text} for name, text in columns.items()},
     }
 
@@ -47,15 +49,17 @@ def catalog_entry(*columns: str) -> dict:
 
 
 def test_coverage_reports_each_missing_piece_and_the_overall_figure():
-    m = manifest(**{
-        "model.p.complete": node("model", "a model", {"a": "first", "b": "second"}),
-        "model.p.gaps": node("model", "", {"a": "first", "b": "  ", "stale": "no longer in the table"}),
-        "seed.p.map": node("seed", "a seed", {"root": "r"}),
-        "source.p.bronze.quotes": node("source", "raw", {"x": "x"}),
-        "model.p.never_built": node("model", "described", {}),
-        "test.p.not_null_x": node("test", "", {}),  # tests are not documentation nodes
-        "model.other.elsewhere": node("model", "", {}, package="other"),  # nor other packages' models
-    })
+    m = manifest(
+        **{
+            "model.p.complete": node("model", "a model", {"a": "first", "b": "second"}),
+            "model.p.gaps": node("model", "", {"a": "first", "b": "  ", "stale": "no longer in the table"}),
+            "seed.p.map": node("seed", "a seed", {"root": "r"}),
+            "source.p.bronze.quotes": node("source", "raw", {"x": "x"}),
+            "model.p.never_built": node("model", "described", {}),
+            "test.p.not_null_x": node("test", "", {}),  # tests are not documentation nodes
+            "model.other.elsewhere": node("model", "", {}, package="other"),  # nor other packages' models
+        }
+    )
     catalog = {
         "nodes": {
             "model.p.complete": catalog_entry("a", "b"),
@@ -67,12 +71,21 @@ def test_coverage_reports_each_missing_piece_and_the_overall_figure():
     result = docs_coverage.coverage(m, catalog)
 
     by_id = {n.unique_id: n for n in result.nodes}
-    assert sorted(by_id) == ["model.p.complete", "model.p.gaps", "model.p.never_built", "seed.p.map",
-                             "source.p.bronze.quotes"]
+    assert sorted(by_id) == [
+        "model.p.complete",
+        "model.p.gaps",
+        "model.p.never_built",
+        "seed.p.map",
+        "source.p.bronze.quotes",
+    ]
     assert by_id["model.p.complete"].complete
     gaps = by_id["model.p.gaps"]
     assert (gaps.described, gaps.columns, gaps.undescribed_columns, gaps.stale_columns) == (
-        False, ("a", "b", "c"), ("b", "c"), ("stale",))
+        False,
+        ("a", "b", "c"),
+        ("b", "c"),
+        ("stale",),
+    )
     assert by_id["seed.p.map"].undescribed_columns == ("underlying",)
     assert not by_id["model.p.never_built"].in_catalog
     # nodes: complete, seed, source described and catalogued (3 of 5); columns: 2 + 1 + 1 + 1 of 8
@@ -123,26 +136,29 @@ def test_the_project_is_fully_documented(spark, dbt, schema, fixture_csv, tmp_pa
     columns = {n.unique_id: len(n.columns) for n in result.nodes}
     # every layer is in the catalog, with the columns the tables really have (nodes added later
     # must be described too, below, but are not listed here)
-    assert columns.items() >= {
-        "model.optlake.stg_bronze__options_chain": 27,
-        "model.optlake.int_quotes_classified": 23,
-        "model.optlake.enriched_options_silver": 22,
-        "model.optlake.enriched_options_silver_rejected": 17,
-        "model.optlake.gold_laymanspystrategy": 24,
-        "model.optlake.gold_ironcondorstrategy": 14,
-        "model.optlake.stg_bronze__bars": 16,
-        "model.optlake.int_bars_classified": 22,
-        "model.optlake.bars_rejected": 19,
-        "model.optlake.bars_1m": 15,
-        "model.optlake.bars_5m": 12,
-        "model.optlake.bars_daily": 11,
-        "seed.optlake.underlying_map": 2,
-        "seed.optlake.instruments": 10,
-        "seed.optlake.trading_calendar": 4,
-        "source.optlake.bronze.bronze_options_chain": 22,
-        "source.optlake.bronze.bronze_bars": 15,
-        "source.optlake.bronze.bronze_quarantine": 7,
-        "source.optlake.bronze.bronze_load_audit": 16,
-    }.items()
+    assert (
+        columns.items()
+        >= {
+            "model.optlake.stg_bronze__options_chain": 27,
+            "model.optlake.int_quotes_classified": 23,
+            "model.optlake.enriched_options_silver": 22,
+            "model.optlake.enriched_options_silver_rejected": 17,
+            "model.optlake.gold_laymanspystrategy": 24,
+            "model.optlake.gold_ironcondorstrategy": 14,
+            "model.optlake.stg_bronze__bars": 16,
+            "model.optlake.int_bars_classified": 22,
+            "model.optlake.bars_rejected": 19,
+            "model.optlake.bars_1m": 15,
+            "model.optlake.bars_5m": 12,
+            "model.optlake.bars_daily": 11,
+            "seed.optlake.underlying_map": 2,
+            "seed.optlake.instruments": 10,
+            "seed.optlake.trading_calendar": 4,
+            "source.optlake.bronze.bronze_options_chain": 22,
+            "source.optlake.bronze.bronze_bars": 15,
+            "source.optlake.bronze.bronze_quarantine": 7,
+            "source.optlake.bronze.bronze_load_audit": 16,
+        }.items()
+    )
     assert [n.unique_id for n in result.nodes if not n.complete] == []
     assert result.percent == 100.0 and result.column_described == result.column_total >= 174

@@ -9,10 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from loopback import athena_profile_env, moto_server
 from optlake.settings import PROJECT_DIR, Settings
-import pytest
 
 pytestmark = pytest.mark.integration
 
@@ -40,9 +40,18 @@ def test_sqlfluff_lint_athena_dialect_is_clean(tmp_path: Path):
         env = athena_profile_env(endpoint, "s3://lint-results/", "s3://lint-data/")
         done = sqlfluff(env, "--config", "conf/sqlfluff-athena.cfg", "-v")
         rendered = subprocess.run(
-            [str(Path(sys.executable).parent / "sqlfluff"), "render", "models/staging/stg_bronze__options_chain.sql",
-             "--config", "conf/sqlfluff-athena.cfg"],
-            cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600,
+            [
+                str(Path(sys.executable).parent / "sqlfluff"),
+                "render",
+                "models/staging/stg_bronze__options_chain.sql",
+                "--config",
+                "conf/sqlfluff-athena.cfg",
+            ],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "All Finished" in done.stdout

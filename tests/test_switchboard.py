@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from cbbo_text import write_day
-from optlake.bronze.landing import LocalLanding
 from optlake.bronze import load
+from optlake.bronze.landing import LocalLanding
 from optlake.settings import PROJECT_DIR
 
 STRATEGIES = ["gold_ironcondorstrategy", "gold_laymanspystrategy"]
@@ -57,7 +57,9 @@ def test_a_strategy_switched_off_is_left_out_of_every_selector(dbt, condor_off):
 def test_a_strategy_switched_off_is_still_built_when_named(spark, dbt, condor_off, tmp_path):
     schema = "switchboard"
     spark.sql(f"create database if not exists {schema}")
-    write_day(tmp_path, dt.date(2025, 1, 14), [("SPY   250117C00600000", "1", "1.2"), ("SPY   250117P00580000", "1", "1.2")])
+    write_day(
+        tmp_path, dt.date(2025, 1, 14), [("SPY   250117C00600000", "1", "1.2"), ("SPY   250117P00580000", "1", "1.2")]
+    )
     load(spark, LocalLanding(tmp_path), schema)
 
     dbt(schema, "build", project_dir=condor_off)

@@ -24,10 +24,10 @@ import pytest
 
 from cbbo_text import quote_line
 from loopback import free_port
+from optlake.bronze import load
+from optlake.bronze.landing import LocalLanding
 from optlake.bronze.specs import cbbo
 from optlake.generator import generate
-from optlake.bronze.landing import LocalLanding
-from optlake.bronze import load
 from optlake.settings import PROJECT_DIR, Settings
 
 pytestmark = pytest.mark.integration
@@ -39,7 +39,12 @@ LOCAL_SCHEMA = "cross_engine"
 THRIFT_SCHEMA = "trading_db"
 #: Per-row lineage of the load that wrote the row: differs between two loads of the same file.
 LOAD_COLUMNS = {"load_id", "ingested_at", "bronze_load_id", "bronze_ingested_at"}
-MODELS = ("enriched_options_silver", "enriched_options_silver_rejected", "gold_laymanspystrategy", "gold_ironcondorstrategy")
+MODELS = (
+    "enriched_options_silver",
+    "enriched_options_silver_rejected",
+    "gold_laymanspystrategy",
+    "gold_ironcondorstrategy",
+)
 EXTRA_QUOTES = [  # other underlyings and every reject reason, on each day
     ("SPXW  250331P05600000", "12.100000000", "12.500000000"),
     ("QQQ   250321C00500000", "3.000000000", "3.100000000"),
@@ -80,8 +85,13 @@ def thrift() -> Settings:
     home = Path(tempfile.mkdtemp(prefix="optlake-thrift-test-"))
     home.chmod(0o755)
     settings = Settings(
-        project_dir=PROJECT_DIR, warehouse=home / "unused-local-warehouse", schema=THRIFT_SCHEMA,
-        target="thrift", thrift_home=home, thrift_port=free_port(), metastore_port=free_port(),
+        project_dir=PROJECT_DIR,
+        warehouse=home / "unused-local-warehouse",
+        schema=THRIFT_SCHEMA,
+        target="thrift",
+        thrift_home=home,
+        thrift_port=free_port(),
+        metastore_port=free_port(),
     )
     started = optlake(settings, "thrift", "start")
     assert started.returncode == 0, started.stdout + started.stderr
@@ -125,9 +135,22 @@ def test_start_twice_reuses_the_running_servers(thrift: Settings):
 def test_metastore_lives_in_postgresql(thrift: Settings):
     env = {**os.environ, "PGPASSWORD": "optlake"}
     done = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-p", str(thrift.metastore_port), "-U", "optlake", "-d", "metastore", "-tAc",
-         'select count(*) from "DBS"'],
-        env=env, capture_output=True, text=True,
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(thrift.metastore_port),
+            "-U",
+            "optlake",
+            "-d",
+            "metastore",
+            "-tAc",
+            'select count(*) from "DBS"',
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.strip()) >= 1  # the Hive metastore schema exists, with at least `default`
@@ -148,9 +171,23 @@ def test_build_on_thrift_matches_local_row_for_row(thrift: Settings, landing: Pa
     target_path = tmp_path / "thrift-target"
     env = {**os.environ, **thrift.dbt_env()}
     build = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--target", "thrift", "--project-dir", str(PROJECT_DIR),
-         "--target-path", str(target_path), "--log-path", str(target_path)],
-        env=env, capture_output=True, text=True, timeout=1200, cwd=PROJECT_DIR,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            "--target",
+            "thrift",
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(target_path),
+            "--log-path",
+            str(target_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        cwd=PROJECT_DIR,
     )
     assert build.returncode == 0, build.stdout[-5000:]
     results = json.loads((target_path / "run_results.json").read_text())["results"]
@@ -161,9 +198,15 @@ def test_build_on_thrift_matches_local_row_for_row(thrift: Settings, landing: Pa
     # seed, and its unit tests (OSI parsing on the staging view, rules and policies on the
     # intermediate one), among everything else the project builds
     options = ("stg_bronze__options_chain", "int_quotes_classified", *MODELS)
-    assert {built.get(f"model.optlake.{name}") for name in options} | {built.get("seed.optlake.underlying_map")} == {"success"}
-    unit_tests = {u.split(".")[-1] for u in built if u.startswith("unit_test.optlake.stg_bronze__options_chain.")
-                  or u.startswith("unit_test.optlake.int_quotes_classified.")}
+    assert {built.get(f"model.optlake.{name}") for name in options} | {built.get("seed.optlake.underlying_map")} == {
+        "success"
+    }
+    unit_tests = {
+        u.split(".")[-1]
+        for u in built
+        if u.startswith("unit_test.optlake.stg_bronze__options_chain.")
+        or u.startswith("unit_test.optlake.int_quotes_classified.")
+    }
     assert len(unit_tests) == 6, unit_tests
     assert statuses["pass"] >= 43
 
@@ -183,16 +226,44 @@ def test_build_on_thrift_matches_local_row_for_row(thrift: Settings, landing: Pa
             f"only on thrift: {list((remote - local).elements())[:3]}; only on local: {list((local - remote).elements())[:3]}"
         )
 
-    rejected = dict(hive_rows(thrift, f"select reject_reason, count(*) from {THRIFT_SCHEMA}.enriched_options_silver_rejected group by reject_reason"))
-    assert rejected == {"invalid_symbol": 2 * DAYS, "missing_price": DAYS, "ask_below_bid": DAYS, "expiry_before_trade_date": DAYS}
-    underlyings = {row[0] for row in hive_rows(thrift, f"select distinct underlying from {THRIFT_SCHEMA}.enriched_options_silver")}
+    rejected = dict(
+        hive_rows(
+            thrift,
+            f"select reject_reason, count(*) from {THRIFT_SCHEMA}.enriched_options_silver_rejected group by reject_reason",
+        )
+    )
+    assert rejected == {
+        "invalid_symbol": 2 * DAYS,
+        "missing_price": DAYS,
+        "ask_below_bid": DAYS,
+        "expiry_before_trade_date": DAYS,
+    }
+    underlyings = {
+        row[0] for row in hive_rows(thrift, f"select distinct underlying from {THRIFT_SCHEMA}.enriched_options_silver")
+    }
     assert underlyings == {"SPY", "QQQ", "AAPL1"}  # SPXW maps to SPY; an unmapped root to itself
 
     # The analyses (the ad-hoc Gold queries) compile for thrift and give the same answers there.
     compiled = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "compile", "--target", "thrift", "--select", "path:analyses",
-         "--project-dir", str(PROJECT_DIR), "--target-path", str(target_path), "--log-path", str(target_path)],
-        env=env, capture_output=True, text=True, timeout=600, cwd=PROJECT_DIR,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "compile",
+            "--target",
+            "thrift",
+            "--select",
+            "path:analyses",
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(target_path),
+            "--log-path",
+            str(target_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=PROJECT_DIR,
     )
     assert compiled.returncode == 0, compiled.stdout[-3000:]
     dbt(LOCAL_SCHEMA, "compile", "--select", "path:analyses")

@@ -72,7 +72,10 @@ def condors(quotes: DataFrame) -> DataFrame:
             "long_call_strike",
             "short_put_strike",
             "long_put_strike",
-            *(F.col(f"{leg}_mid").cast("decimal(20,10)").alias(f"{leg}_mid") for leg in ("short_call", "long_call", "short_put", "long_put")),
+            *(
+                F.col(f"{leg}_mid").cast("decimal(20,10)").alias(f"{leg}_mid")
+                for leg in ("short_call", "long_call", "short_put", "long_put")
+            ),
             "net_credit",
             "signal",
             "strategy_name",
