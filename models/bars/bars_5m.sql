@@ -10,12 +10,16 @@
 
 with
 
-minutes as (
+all_minutes as (
     select * from {{ ref('bars_1m') }}
-    where in_session
     {%- if is_incremental() %}
-        and {{ trade_days_filter('trade_date', pending_days) }}
+    where {{ trade_days_filter('trade_date', pending_days) }}
     {%- endif %}
+),
+
+minutes as (
+    select * from all_minutes
+    where in_session
 ),
 
 bucketed as (
