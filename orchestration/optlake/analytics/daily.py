@@ -6,8 +6,8 @@ import numpy as np
 
 from optlake.analytics import indicators as ind
 from optlake.analytics.bars import DailyBars
-from optlake.analytics.state import HISTORY_BARS, DailyState
-from optlake.analytics.technical import TECH_COLUMNS, plan, technical
+from optlake.analytics.state import DailyState
+from optlake.analytics.technical import TECH_COLUMNS, run_series, technical
 
 #: Trading days per year, for annualising (hv_20, sharpe_63, sortino_63, rf_daily).
 TRADING_DAYS = 252
@@ -38,12 +38,7 @@ def compute_daily(
     ``DAILY_COLUMNS``, NaN where undefined (warm-up). The values equal a single full pass over the whole
     series bit for bit.
     """
-    n_hist = len(history) if history is not None else 0
-    p = plan(n_hist, state, float(history.close[-1]) if n_hist else None)
-    if p.resume and n_hist > HISTORY_BARS:
-        history = history.tail(HISTORY_BARS)  # type: ignore[union-attr]
-        p = type(p)(HISTORY_BARS, True)
-    x = history.concat(bars) if n_hist else bars
+    x, p = run_series(bars, history, state)
     if len(bars) == 0:
         return {k: np.empty(0) for k in DAILY_COLUMNS}, state or DailyState()
 

@@ -6,8 +6,8 @@ import numpy as np
 
 from optlake.analytics import indicators as ind
 from optlake.analytics.bars import IntradayBars
-from optlake.analytics.state import HISTORY_BARS, IntradayState
-from optlake.analytics.technical import TECH_COLUMNS, plan, technical
+from optlake.analytics.state import IntradayState
+from optlake.analytics.technical import TECH_COLUMNS, run_series, technical
 
 #: 5-minute bars in a regular US equity session (09:30-16:00).
 BARS_PER_SESSION = 78
@@ -28,12 +28,7 @@ def compute_intraday(
     ``session`` id). ``history`` / ``state`` follow ``compute_daily``'s rules (at least the last
     ``HISTORY_BARS`` bars, or all of them). Returns ``({column: values}, state after the last bar)``.
     """
-    n_hist = len(history) if history is not None else 0
-    p = plan(n_hist, state, float(history.close[-1]) if n_hist else None)
-    if p.resume and n_hist > HISTORY_BARS:
-        history = history.tail(HISTORY_BARS)  # type: ignore[union-attr]
-        p = type(p)(HISTORY_BARS, True)
-    x = history.concat(bars) if n_hist else bars
+    x, p = run_series(bars, history, state)
     if len(bars) == 0:
         return {k: np.empty(0) for k in INTRADAY_COLUMNS}, state or IntradayState()
 

@@ -72,6 +72,17 @@ def plan(n_history: int, state: TechState | None, history_close_last: float | No
     return Plan(n_history, True)
 
 
+def run_series(bars: _Bars, history: _Bars | None, state: TechState | None) -> tuple[_Bars, Plan]:
+    """The series a run computes over (the history, trimmed to ``HISTORY_BARS`` when resuming, then
+    the new bars) and its plan: the one setup step of ``compute_daily`` and ``compute_intraday``."""
+    n_hist = len(history) if history is not None else 0
+    p = plan(n_hist, state, float(history.close[-1]) if n_hist else None)
+    if p.resume and n_hist > HISTORY_BARS:
+        history = history.tail(HISTORY_BARS)  # type: ignore[union-attr]
+        p = Plan(HISTORY_BARS, True)
+    return (history.concat(bars) if n_hist else bars), p
+
+
 def technical(
     x: _Bars, p: Plan, state: TechState | None, periods_per_year: float
 ) -> tuple[dict[str, np.ndarray], dict[str, float | int]]:

@@ -29,7 +29,7 @@ def signal_counts(spark: SparkSession, schema: str) -> list[tuple[str, str, str,
     return rows
 
 
-#: (symbol, columns) of the latest indicators the summary shows.
+#: The indicator columns the summary shows for SPY and BTC-USD.
 LATEST_INDICATORS = (
     "close",
     "sma_20",
