@@ -57,10 +57,35 @@ EXTRA_QUOTES = [  # other underlyings and every reject reason, on each day
 ]
 
 
-def optlake(settings: Settings, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+def run_tool(settings: Settings, tool: str, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    """A command of this venv (optlake, dbt) with the settings' environment."""
     env = {**os.environ, **settings.dbt_env()}
-    command = [str(Path(sys.executable).parent / "optlake"), *args]
+    command = [str(Path(sys.executable).parent / tool), *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, cwd=PROJECT_DIR)
+
+
+def optlake(settings: Settings, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return run_tool(settings, "optlake", *args, timeout=timeout)
+
+
+def dbt_on_thrift(
+    settings: Settings, target_path: Path, *args: str, timeout: int = 1200
+) -> subprocess.CompletedProcess:
+    """`dbt ARGS --target thrift` in a subprocess, its artifacts and logs in ``target_path``."""
+    return run_tool(
+        settings,
+        "dbt",
+        *args,
+        "--target",
+        "thrift",
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path),
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -169,26 +194,7 @@ def test_build_on_thrift_matches_local_row_for_row(thrift: Settings, landing: Pa
 
     # Silver and Gold on thrift, with every data test and unit test of the project.
     target_path = tmp_path / "thrift-target"
-    env = {**os.environ, **thrift.dbt_env()}
-    build = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            "--target",
-            "thrift",
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(target_path),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        cwd=PROJECT_DIR,
-    )
+    build = dbt_on_thrift(thrift, target_path, "build")
     assert build.returncode == 0, build.stdout[-5000:]
     results = json.loads((target_path / "run_results.json").read_text())["results"]
     statuses = Counter(r["status"] for r in results)
@@ -244,27 +250,7 @@ def test_build_on_thrift_matches_local_row_for_row(thrift: Settings, landing: Pa
     assert underlyings == {"SPY", "QQQ", "AAPL1"}  # SPXW maps to SPY; an unmapped root to itself
 
     # The analyses (the ad-hoc Gold queries) compile for thrift and give the same answers there.
-    compiled = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "compile",
-            "--target",
-            "thrift",
-            "--select",
-            "path:analyses",
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(target_path),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=PROJECT_DIR,
-    )
+    compiled = dbt_on_thrift(thrift, target_path, "compile", "--select", "path:analyses", timeout=600)
     assert compiled.returncode == 0, compiled.stdout[-3000:]
     dbt(LOCAL_SCHEMA, "compile", "--select", "path:analyses")
     local_dir = dbt.target_path / PROJECT_DIR.name / "compiled" / "optlake" / "analyses"
