@@ -180,28 +180,7 @@
     )
     select trade_date, key_1, key_2, is_current from final
   {%- endset -%}
-  {%- set current_days, stale = [], [] -%}
-  {%- for row in run_query(query).rows -%}
-    {%- if row[3] -%}{%- do current_days.append(row[0] | string) -%}{%- else -%}{%- do stale.append(row) -%}{%- endif -%}
-  {%- endfor -%}
-  {%- set whole_days, predicates = [], [] -%}
-  {%- for row in stale -%}
-    {%- if (row[0] | string) not in current_days -%}
-      {%- if (row[0] | string) not in whole_days -%}{%- do whole_days.append(row[0] | string) -%}{%- endif -%}
-    {%- else -%}
-      {#- stale keys of a day that also holds current ones: a file's rows of a load that is no
-          longer Bronze's; all rows of a symbol whose newest version is no longer current -#}
-      {%- set predicate = "(trade_date = date'" ~ row[0] ~ "' and " ~ keys[0] ~ " = '" ~ (row[1] | replace("'", "''")) ~ "'" -%}
-      {%- if lineage == 'file' -%}
-        {%- set predicate = predicate ~ " and bronze_load_id = '" ~ (row[2] | replace("'", "''")) ~ "'" -%}
-      {%- endif -%}
-      {%- set predicate = predicate ~ ")" -%}
-      {%- if predicate not in predicates -%}{%- do predicates.append(predicate) -%}{%- endif -%}
-    {%- endif -%}
-  {%- endfor -%}
-  {%- if whole_days -%}{%- do predicates.insert(0, trade_days_filter('trade_date', whole_days)) -%}{%- endif -%}
-  {%- if not predicates -%}{{ return('') }}{%- endif -%}
-  {{ return('delete from ' ~ this ~ ' where ' ~ predicates | join(' or ')) }}
+  {{ return(delete_stale_keys_sql(run_query(query).rows, keys if lineage == 'file' else keys[:1])) }}
 {% endmacro %}
 
 {# The calendar date of a UTC timestamp in New York (the trading day of a regular-session bar). #}

@@ -110,8 +110,18 @@
     )
     select * from final
   {%- endset -%}
+  {{ return(delete_stale_keys_sql(run_query(pairs_query).rows, ['file_name', 'bronze_load_id'])) }}
+{% endmacro %}
+
+{#
+  The delete of a table's stale rows, from rows (trade_date, key_1, key_2, is_current) of its held
+  keys: a day with no current key goes whole (a metadata-only partition delete); otherwise the rows
+  of each stale key, matched on `key_columns` (key_1, then key_2 when a second column is given).
+  Renders '' when nothing is stale. Used by the options Silver and the bars tables.
+#}
+{% macro delete_stale_keys_sql(rows, key_columns) %}
   {%- set current_days, stale = [], [] -%}
-  {%- for row in run_query(pairs_query).rows -%}
+  {%- for row in rows -%}
     {%- if row[3] -%}{%- do current_days.append(row[0] | string) -%}{%- else -%}{%- do stale.append(row) -%}{%- endif -%}
   {%- endfor -%}
   {%- set whole_days, predicates = [], [] -%}
@@ -119,8 +129,12 @@
     {%- if (row[0] | string) not in current_days -%}
       {%- if (row[0] | string) not in whole_days -%}{%- do whole_days.append(row[0] | string) -%}{%- endif -%}
     {%- else -%}
-      {%- do predicates.append("(trade_date = date'" ~ row[0] ~ "' and file_name = '" ~ (row[1] | replace("'", "''"))
-          ~ "' and bronze_load_id = '" ~ (row[2] | replace("'", "''")) ~ "')") -%}
+      {%- set parts = ["trade_date = date'" ~ row[0] ~ "'"] -%}
+      {%- for column in key_columns -%}
+        {%- do parts.append(column ~ " = '" ~ (row[loop.index] | string | replace("'", "''")) ~ "'") -%}
+      {%- endfor -%}
+      {%- set predicate = '(' ~ parts | join(' and ') ~ ')' -%}
+      {%- if predicate not in predicates -%}{%- do predicates.append(predicate) -%}{%- endif -%}
     {%- endif -%}
   {%- endfor -%}
   {%- if whole_days -%}{%- do predicates.insert(0, trade_days_filter('trade_date', whole_days)) -%}{%- endif -%}
