@@ -6,7 +6,6 @@ import datetime as dt
 import gzip
 import itertools
 import json
-import math
 import re
 from collections import Counter
 from decimal import Decimal
@@ -17,6 +16,7 @@ import numpy as np
 import pytest
 
 from logcapture import captured_log
+from option_truth import true_quote
 from optlake.bronze.spec import trade_date_from_name
 from optlake.bronze.specs import cbbo
 from optlake.generator import generate
@@ -233,43 +233,11 @@ def test_truth_sidecar_describes_the_day(large: Path) -> None:
     assert "sigma" in doc["formula"] and "call" in doc["formula"]
 
 
-def theoretical_value(doc: dict, symbol: str, ts_recv: str) -> float:
-    """The option's value recomputed from the sidecar alone, following its ``formula``."""
-    contract = parse_osi(symbol)
-    root = doc["roots"][contract.root]
-    underlying = doc["underlyings"][root["underlying"]]
-    minute = underlying["ts_recv"].index(ts_recv)
-    spot, strike, r, q = underlying["spot"][minute], float(contract.strike), doc["rate"], underlying["dividend_yield"]
-    now = dt.datetime.strptime(ts_recv[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.UTC)
-    expiry_close = dt.datetime.combine(contract.expiry, dt.time(16), tzinfo=NEW_YORK)
-    today_close = dt.datetime.combine(D.fromisoformat(doc["trade_date"]), dt.time(16), tzinfo=NEW_YORK)
-    t = max((expiry_close - now).total_seconds(), 60) / (365 * 86400)
-    minutes_left = (today_close - now).total_seconds() / 60
-    tau = max(minutes_left + 390 * root["trading_days_to_expiry"][contract.expiry.isoformat()], 1) / (252 * 390)
-    tau_eff = max(tau, 1 / 252)
-    forward = spot * math.exp((r - q) * t)
-    base_vol = (
-        root["base_vol_by_minute"][minute] if "base_vol_by_minute" in root else root["base_vol"]
-    )  # formula "base_vol"
-    m = min(max(math.log(strike / forward) / (base_vol * math.sqrt(tau_eff)), -4), 4)
-    atm = base_vol * (tau_eff / (21 / 252)) ** root["term_slope"]
-    sigma_tau = min(max(atm * (1 + root["skew"] * m + root["curvature"] * m * m), 0.01), 5.0)
-    sigma = sigma_tau * math.sqrt(tau / t)
-    d1 = (math.log(spot / strike) + (r - q + sigma * sigma / 2) * t) / (sigma * math.sqrt(t))
-    d2 = d1 - sigma * math.sqrt(t)
-    sign = 1 if contract.option_type == "CALL" else -1
-    return sign * (spot * math.exp(-q * t) * normal_cdf(sign * d1) - strike * math.exp(-r * t) * normal_cdf(sign * d2))
-
-
-def normal_cdf(x: float) -> float:
-    return 0.5 * math.erfc(-x / math.sqrt(2))
-
-
 def test_quotes_bracket_the_truths_theoretical_value(large: Path) -> None:
     doc = truth(large)
     sample = rows(large)[::61]
     for r in sample:
-        theo = theoretical_value(doc, r["symbol"], r["ts_recv"])
+        theo = true_quote(doc, r["symbol"], r["ts_recv"]).value
         assert float(r["bid_px_00"]) - 1e-6 <= theo <= float(r["ask_px_00"]) + 1e-6, (r, theo)
 
 
@@ -284,3 +252,15 @@ def test_near_the_money_quotes_are_tight_and_realistic(large: Path) -> None:
     for r in near:
         bid, ask = float(r["bid_px_00"]), float(r["ask_px_00"])
         assert bid > 0 and (ask - bid) / ((ask + bid) / 2) < 0.2, r
+
+
+def test_am_settled_roots_are_not_listed_on_their_expiry_day() -> None:
+    expiry_day = dt.date(2025, 2, 21)  # a third Friday: SPX (AM) and SPXW (PM) both expire
+    contracts = build_contracts(expiry_day, np.array([u.spot for u in UNDERLYINGS]), 4000)
+    roots = np.array([ROOTS[i].symbol for i in contracts.root_index])
+    same_day = np.array([e == expiry_day for e in contracts.expiries])
+    assert same_day[roots == "SPXW"].any()
+    assert not same_day[roots == "SPX"].any()
+    spx_first = min(e for e, r in zip(contracts.expiries, roots, strict=True) if r == "SPX")
+    at_open = dt.datetime.combine(spx_first, dt.time(9, 30), tzinfo=ZoneInfo("America/New_York"))
+    assert contracts.expiry_close_ns[roots == "SPX"].min() == int(at_open.timestamp()) * 10**9

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optlake.generator.instruments import by_symbol
+from optlake.reference.settlement import AM, PM
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Root:
     spread_rel: float  # quoted spread as a fraction of the option value, before caps
     smile: Smile
     strike_offset: float = 0.0  # adjusted roots: strikes are offset + n * step
+    settlement: str = PM  # AM: settles at the expiry day's open, last traded the session before
 
 
 _SPX_SMILE = Smile(base_vol=0.15, skew=-0.20, curvature=0.050, term_slope=0.06, base_vol_from="VIX")
@@ -77,12 +79,12 @@ UNDERLYINGS: tuple[Underlying, ...] = (
     Underlying("F", 0.06),
 )
 
-# Root(symbol, underlying, weight, expiry_cycle, strike_steps, tick_rule, spread_rel, smile[, strike_offset])
+# Root(symbol, underlying, weight, expiry_cycle, strike_steps, tick_rule, spread_rel, smile[, strike_offset, settlement])
 ROOTS: tuple[Root, ...] = (
     Root("SPXW", "SPX", 20.0, "daily", (5, 25, 50, 100), "index", 0.012, _SPX_SMILE),
     Root("SPY", "SPY", 12.0, "daily", (1, 5, 10), "penny_all", 0.004, _SPX_SMILE),
     Root("QQQ", "QQQ", 8.0, "daily", (1, 5, 10), "penny_all", 0.005, _NDX_SMILE),
-    Root("SPX", "SPX", 6.0, "monthly", (5, 25, 50, 100), "index", 0.012, _SPX_SMILE),
+    Root("SPX", "SPX", 6.0, "monthly", (5, 25, 50, 100), "index", 0.012, _SPX_SMILE, settlement=AM),
     Root("NDXP", "NDX", 4.0, "daily", (10, 25, 50, 100, 250), "index", 0.015, _NDX_SMILE),
     Root("IWM", "IWM", 4.0, "daily", (1, 5, 10), "penny_all", 0.006, _RUT_SMILE),
     Root(
@@ -124,9 +126,10 @@ ROOTS: tuple[Root, ...] = (
         "index",
         0.030,
         Smile(base_vol=0.90, skew=0.15, curvature=0.040, term_slope=-0.15),
+        settlement=AM,
     ),
-    Root("NDX", "NDX", 2.0, "monthly", (10, 25, 50, 100, 250), "index", 0.015, _NDX_SMILE),
-    Root("RUT", "RUT", 2.0, "monthly", (5, 10, 25, 50), "index", 0.015, _RUT_SMILE),
+    Root("NDX", "NDX", 2.0, "monthly", (10, 25, 50, 100, 250), "index", 0.015, _NDX_SMILE, settlement=AM),
+    Root("RUT", "RUT", 2.0, "monthly", (5, 10, 25, 50), "index", 0.015, _RUT_SMILE, settlement=AM),
     Root("F", "F", 1.5, "weekly", (0.5, 1, 2.5), "penny", 0.020, _F_SMILE),
     # Adjusted after a special dividend: strikes moved down by 0.125 (12.375, 11.875, ...).
     Root("F1", "F", 0.5, "monthly", (0.5, 1, 2.5), "penny", 0.030, _F_SMILE, strike_offset=-0.125),

@@ -1,8 +1,9 @@
 """Black-Scholes-Merton prices with a volatility smile, vectorised over numpy arrays.
 
-Two clocks are used. ``T`` is calendar time to 16:00 New York of the expiry day (discounting,
-and the ``T`` of the Black-Scholes formula). ``tau`` is trading time: session minutes left
-today plus 390 minutes per trading day after today up to the expiry, over 252 * 390 minutes a
+Two clocks are used. ``T`` is calendar time to the settlement (discounting, and the ``T`` of the
+Black-Scholes formula): 16:00 New York of the expiry day (13:00 on early closes), 09:30 for the
+AM-settled roots (reference.settlement). ``tau`` is trading time: session minutes left today
+plus 390 minutes per full session after today before the settlement, over 252 * 390 minutes a
 year, the clock the simulated paths run on. The smile gives a trading-time volatility; the
 option's (calendar-time) implied volatility is ``sigma_tau * sqrt(tau / T)``, so a 0DTE option
 carries a full session's variance in a quarter of a calendar day, as on the real market.
@@ -26,9 +27,12 @@ MONEYNESS_CAP = 4.0  # the smile is flat beyond 4 standard deviations
 VOL_MIN, VOL_MAX = 0.01, 5.0
 
 FORMULA: dict[str, str] = {
-    "T": "max(expiry_close_utc - ts_recv, 60 s) / (365 * 86400 s); expiry_close_utc = 16:00 America/New_York",
+    "T": "max(expiry_close_utc - ts_recv, 60 s) / (365 * 86400 s); expiry_close_utc = the root's settlement "
+    "on the expiry day: PM 16:00 America/New_York (13:00 on early closes), AM 09:30 America/New_York",
     "tau": "max(minutes_left_today + 390 * trading_days_to_expiry, 1) / (252 * 390); "
-    "minutes_left_today = minutes from ts_recv to 16:00 New York of the trade date",
+    "minutes_left_today = minutes from ts_recv to 16:00 New York of the trade date; "
+    "trading_days_to_expiry = full sessions after the trade date before the settlement (AM: the expiry "
+    "day's session does not count)",
     "tau_eff": "max(tau, 1/252)",
     "base_vol": "the root's base_vol, or base_vol_by_minute[i] at the quote's bar i when the root has it "
     "(SPX, SPXW, SPY: VIX close / 100)",

@@ -28,7 +28,7 @@ every top-level file of the landing folder). Layout::
           "base_vol_by_minute": [0.1612, ...],   # only when base_vol_from: VIX close / 100 at each
                                            # bar; it replaces base_vol in the formula (base_vol
                                            # then only sized the strike grid)
-          "tick_rule": "index", "strike_offset": 0.0,
+          "tick_rule": "index", "strike_offset": 0.0, "settlement": "PM",   # AM: 09:30 on the expiry day
           "trading_days_to_expiry": {"2025-01-28": 0, "2025-01-29": 1, ...},   # its expiries
           "contracts": 1324
         }, ...
@@ -73,6 +73,7 @@ def _root_entry(root_index: int, contracts: Contracts, base_vols: np.ndarray) ->
         **by_minute,
         "tick_rule": root.tick_rule,
         "strike_offset": root.strike_offset,
+        "settlement": root.settlement,
         "trading_days_to_expiry": {
             contracts.expiries[i].isoformat(): int(contracts.trading_days_to_expiry[i]) for i in mine
         },

@@ -23,7 +23,8 @@ from optlake.generator.catalogue import ROOTS, Root, underlying_index
 from optlake.generator.expiries import expiries
 from optlake.generator.ids import instrument_id
 from optlake.reference.osi import format_osi
-from optlake.reference.trading_calendar import session_close_utc, trading_days_after
+from optlake.reference.settlement import AM, PM, settlement_utc
+from optlake.reference.trading_calendar import trading_days_after
 
 MIN_ROOT_CONTRACTS = 8  # a root is used only when its share is at least this many contracts
 MIN_EXPIRY_CONTRACTS = 12  # an expiry is added only when it gets at least this many contracts
@@ -44,8 +45,8 @@ class Contracts:
     root_index: np.ndarray  # int64, into catalogue.ROOTS
     underlying_index: np.ndarray  # int64, into catalogue.UNDERLYINGS
     expiries: list[dt.date]
-    expiry_close_ns: np.ndarray  # int64, 16:00 New York of the expiry day, ns since the epoch (UTC)
-    trading_days_to_expiry: np.ndarray  # int64, trading days after the trade date up to the expiry
+    expiry_close_ns: np.ndarray  # int64, the settlement instant (reference.settlement), ns since the epoch
+    trading_days_to_expiry: np.ndarray  # int64, full sessions after the trade date before the settlement
     strike_mills: np.ndarray  # int64, strike * 1000
     is_call: np.ndarray  # bool
 
@@ -160,7 +161,7 @@ def listings(trade_date: dt.date, open_spots: np.ndarray, n_contracts: int) -> l
         if root not in budgets:
             continue
         spot = float(open_spots[underlying_index(root.underlying)])
-        listed = expiries(root.expiry_cycle, trade_date)
+        listed = [e for e in expiries(root.expiry_cycle, trade_date) if root.settlement == PM or e > trade_date]
         for expiry, n_strikes in zip(listed, strike_counts(budgets[root], len(listed)), strict=False):
             for strike in strike_grid(root, spot, n_strikes, years_to_expiry(trade_date, expiry)).tolist():
                 found += [Listing(f"{root.symbol:<6}", expiry, strike, cp, index) for cp in ("C", "P")]
@@ -171,18 +172,19 @@ def build_contracts(trade_date: dt.date, open_spots: np.ndarray, n_contracts: in
     """The day's contracts as columns; ``open_spots`` is indexed like ``catalogue.UNDERLYINGS``."""
     found = listings(trade_date, open_spots, n_contracts)
     symbols = [format_osi(c.padded_root.strip(), c.expiry, c.cp, Decimal(c.strike_mills) / 1000) for c in found]
-    dates = sorted({c.expiry for c in found})
-    closes = {e: int(session_close_utc(e).timestamp()) * 10**9 for e in dates}
-    days_to = {e: trading_days_after(trade_date, e) for e in dates}
+    settles = sorted({(c.expiry, ROOTS[c.root_index].settlement) for c in found})
+    closes = {k: int(settlement_utc(*k).timestamp()) * 10**9 for k in settles}
+    days_to = {k: trading_days_after(trade_date, k[0]) - (k[1] == AM) for k in settles}
     root_underlying = [underlying_index(r.underlying) for r in ROOTS]
+    keys = [(c.expiry, ROOTS[c.root_index].settlement) for c in found]
     return Contracts(
         symbols=symbols,
         instrument_ids=np.array([instrument_id(s) for s in symbols], dtype=np.int64),
         root_index=np.array([c.root_index for c in found], dtype=np.int64),
         underlying_index=np.array([root_underlying[c.root_index] for c in found], dtype=np.int64),
         expiries=[c.expiry for c in found],
-        expiry_close_ns=np.array([closes[c.expiry] for c in found], dtype=np.int64),
-        trading_days_to_expiry=np.array([days_to[c.expiry] for c in found], dtype=np.int64),
+        expiry_close_ns=np.array([closes[k] for k in keys], dtype=np.int64),
+        trading_days_to_expiry=np.array([days_to[k] for k in keys], dtype=np.int64),
         strike_mills=np.array([c.strike_mills for c in found], dtype=np.int64),
         is_call=np.array([c.cp == "C" for c in found]),
     )
