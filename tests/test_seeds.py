@@ -35,3 +35,13 @@ def test_trading_calendar_seed_has_early_closes_and_no_holidays() -> None:
     assert "2025-12-25" not in rows and "2025-01-01" not in rows and "2025-01-04" not in rows
     assert len([d for d in rows if d.startswith("2025-")]) == 251  # 2025 has 251 NYSE trading days by rule
     assert min(rows) == "2015-01-02" and max(rows) <= dt.date(2035, 12, 31).isoformat()
+
+
+def test_option_roots_seed_agrees_with_the_generator() -> None:
+    from optlake.generator.catalogue import ROOTS
+
+    with (PROJECT_DIR / "seeds" / "option_roots.csv").open() as f:
+        rows = {r["root"]: r for r in csv.DictReader(f)}
+    for root in ROOTS:
+        listed = rows.get(root.symbol, {"underlying": root.symbol, "settlement": "PM"})
+        assert (listed["underlying"], listed["settlement"]) == (root.underlying, root.settlement), root.symbol
