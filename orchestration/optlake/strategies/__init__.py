@@ -1,0 +1,1 @@
+"""Strategy logic of the Gold models: pure pandas/numpy functions, one module per strategy, no Spark."""
