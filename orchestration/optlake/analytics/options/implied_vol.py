@@ -1,20 +1,28 @@
 """Black-76 implied volatility of arrays of option prices: P. Jaeckel's "Let's Be Rational", vectorised.
 
-``implied_vol(price, forward, strike, years, discount, is_call)`` returns the volatility sigma with
-``black76.price(forward, strike, years, sigma, is_call, discount) == price`` (the discounted price,
-e.g. a mid quote) and a status code per option. Statuses, first failure wins:
+``implied_vol(price, forward, strike, years, discount, is_call)`` returns, per option, the volatility
+sigma with ``black76.price(forward, strike, years, sigma, is_call, discount) == price`` (``price`` is the
+discounted option price, e.g. a mid quote) and a status code. Statuses (the first that applies, in
+this order):
 
-    invalid_input     price, forward, strike or discount not a positive finite number
+    invalid_input     price, forward, strike or discount is not a positive finite number
     expired           years <= 0 or not finite
-    below_intrinsic   undiscounted price p = price / D below the intrinsic value
+    below_intrinsic   the undiscounted price p = price / D is below the intrinsic value
                       max(F - K, 0) (calls) / max(K - F, 0) (puts) by more than the tolerance
-    no_time_value     p equal to that intrinsic value within the tolerance: no volatility information
+    no_time_value     p equals that intrinsic value within the tolerance: no volatility information
     above_maximum     p >= F (calls) / p >= K (puts): no finite volatility reaches it
-    not_converged     the iteration did not settle (a safety net: not expected to happen)
+    not_converged     the iteration did not settle (a safety net: not seen in testing)
     ok                solved; sigma is NaN for every other status
 
-The tolerance is ``TIME_VALUE_TOLERANCE`` (1e-12) relative to the intrinsic value: an in-the-money
+The tolerance is ``TIME_VALUE_TOLERANCE`` = 1e-12 relative to the intrinsic value: an in-the-money
 price whose time value is smaller carries no usable volatility information in double precision.
+
+Accuracy: 1e-10 absolute in sigma (typically 1e-14) wherever the price determines sigma that well,
+i.e. wherever 4 eps p / vega <= 1e-11: out-of-the-money prices down to the smallest normal double,
+expiries of a minute, volatilities from 1% to 500%. Below that, for deep in-the-money prices whose
+time value sits in the last digits of the intrinsic value, sigma is as accurate as the price allows:
+it reprices to the given price within rounding. Checked against Jaeckel's reference implementation
+(``lets_be_rational`` 1.1.2) and by round trips (tests/test_options_implied_vol.py).
 
 Method. In-the-money options are solved on their out-of-the-money counterpart by put-call parity
 (undiscounted OTM price = p - intrinsic), so every option becomes the normalised problem
@@ -24,17 +32,24 @@ Method. In-the-money options are solved on their out-of-the-money counterpart by
 with b the normalised out-of-the-money Black price of ``black76.normalised_black`` (no cancellation,
 deep out of the money included) and b_max = e^(x/2). Following Jaeckel (Wilmott 2015), the s axis is
 split at s_c = sqrt(2|x|) (the inflexion point of b) and the tangent points s_l = s_c - b_c/b'_c and
-s_h = s_c + (b_max - b_c)/b'_c into four segments. The initial guess is a shape-preserving rational cubic
-interpolation of s(beta) on the two middle segments, and of the transformed maps
-f_lower(beta) ~ b(s) in the style of the asymptotic lower limit (inverted by the normal quantile), or
-f_upper = N(-s/2) near the upper limit, on the outer ones. Householder iterations of third order
-follow, on g(s) = 1/ln b(s) - 1/ln beta in the lowest segment, g(s) = ln(b_max - beta) -
-ln(b_max - b(s)) in the highest (for beta > b_max/2) and g(s) = b(s) - beta elsewhere; a step leaving
-the bracket of the segment (tightened at each evaluation) is replaced by bisection. Two iterations
-reach double precision; an option stops when its Householder step is below ``CONVERGED_STEP`` * s (the
-quartic convergence then leaves an error far below the last step), the rest iterate again, up to
-``MAX_ITERATIONS``. Every step is a numpy operation over the still-active options: no per-option
-Python loop.
+s_h = s_c + (b_max - b_c)/b'_c into four segments. The initial guess is a shape-preserving rational
+cubic interpolation (Delbourgo & Gregory) of s(beta) on the two middle segments, and of Jaeckel's
+transformed maps on the outer ones: f_lower = 2 pi |x| N(-|x|/(sqrt3 s))^3 / sqrt27 (the asymptotic
+form of b for small s, inverted with the normal quantile) and f_upper = N(-s/2) (near b_max). Third-order
+Householder iterations follow, on g(s) = 1/ln b(s) - 1/ln beta in the lowest segment, on
+g(s) = ln(b_max - beta) - ln(b_max - b(s)) in the highest (when beta > b_max/2) and on
+g(s) = b(s) - beta elsewhere. Each evaluation tightens the segment's bracket; an iterate outside it, or
+a step that cannot be evaluated (b or b' underflowed), is replaced by bisection at the bracket's
+geometric middle. Two iterations reach double precision. An option is solved when its Householder
+step is at most ``CONVERGED_STEP`` = 1e-6 of s (the convergence is quartic: after a step that small the
+error left is far below rounding), when b(s) equals beta to ``MATCHED_PRICE`` (2 eps, relative), or when its bracket
+has shrunk to one ulp; the rest iterate again, up to ``MAX_ITERATIONS``. Every step is a numpy
+operation over the still-active options: no per-option Python loop. About 10^6 options per second
+on one core (benchmarks/iv_solver.py).
+
+The outer maps, their derivatives and the control parameters of the rational cubic transcribe
+Jaeckel's reference implementation (Copyright 2013-2014 Peter Jaeckel. Permission to use, copy, modify,
+and distribute this software is freely granted, provided that this notice is preserved.)
 """
 
 from __future__ import annotations
@@ -56,7 +71,8 @@ STATUSES = (OK, EXPIRED, BELOW_INTRINSIC, NO_TIME_VALUE, ABOVE_MAXIMUM, INVALID_
 
 TIME_VALUE_TOLERANCE = 1e-12  # relative to the intrinsic value
 CONVERGED_STEP = 1e-6  # relative Householder step after which an option is solved (module docstring)
-MAX_ITERATIONS = 12
+MATCHED_PRICE = 2.0 * np.finfo(float).eps  # relative |b(s) - beta| at which s is solved (module docstring)
+MAX_ITERATIONS = 40
 
 EPS = np.finfo(float).eps
 TINY = np.finfo(float).tiny
@@ -263,6 +279,12 @@ def _householder_step(beta, x, s, b, bp, b_max, kind):
     return newton * (1.0 + 0.5 * halley * newton) / (1.0 + newton * (halley + hh3 * newton / 6.0))
 
 
+def _middle(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The bisection point of a bracket: its geometric middle, so that the open initial brackets
+    (TINY, s_l) and (s_h, HUGE) shrink by orders of magnitude, not by halves."""
+    return np.sqrt(left) * np.sqrt(right)
+
+
 def normalised_implied_vol(beta: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """s with b(x, s) = beta for 1-d arrays of finite x <= 0 and 0 < beta < e^(x/2), and whether each
     converged. Floating-point warnings of the edge cases are the caller's to silence."""
@@ -278,16 +300,17 @@ def normalised_implied_vol(beta: np.ndarray, x: np.ndarray) -> tuple[np.ndarray,
             a if every else a[active] for a in (beta, x, s, s_left, s_right, kind, b_max)
         )
         if iteration > 0:  # an iterate outside its bracket: bisect
-            s_a = np.where((s_a > left) & (s_a < right), s_a, 0.5 * (left + right))
+            s_a = np.where((s_a > left) & (s_a < right), s_a, _middle(left, right))
         b = normalised_black_unchecked(x_a, s_a)
         bp = normalised_vega(x_a, s_a)
         right = np.where((b > beta_a) & (s_a < right), s_a, right)
         left = np.where((b < beta_a) & (s_a > left), s_a, left)
         ds = _householder_step(beta_a, x_a, s_a, b, bp, b_max_a, kind_a)
         householder = np.isfinite(ds)
-        ds = np.maximum(np.where(householder, ds, 0.5 * (left + right) - s_a), -0.5 * s_a)
-        s_new = s_a + ds
-        done = (householder & (np.abs(ds) <= CONVERGED_STEP * s_new)) | (right - left <= EPS * s_new)
+        ds = np.maximum(np.where(householder, ds, _middle(left, right) - s_a), -0.5 * s_a)
+        matched = np.abs(b - beta_a) <= MATCHED_PRICE * beta_a  # b(s) = beta to rounding: s is the answer
+        s_new = np.where(matched, s_a, s_a + ds)
+        done = (householder & (np.abs(ds) <= CONVERGED_STEP * s_new)) | matched | (right - left <= EPS * s_new)
         s[active], s_left[active], s_right[active] = s_new, left, right
         solved[active[done]] = True
         active = active[~done]
