@@ -1,0 +1,44 @@
+"""iv_surface_daily: the implied-volatility surface per underlying and day, on a grid of tenors x
+call deltas, from the option_analytics quotes of the day's last snapshot, smoothed by a
+vega-weighted kernel in (log tenor, delta) as OptionMetrics IvyDB describes
+(optlake.analytics.options.surface).
+
+Incremental by trade day like option_analytics: a run computes the days option_analytics holds
+at a newer version than this table, and replaces their partitions.
+"""
+
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+COLUMNS = [
+    "trade_date",
+    "underlying",
+    "ts_recv",
+    "option_type",
+    "years_to_expiry",
+    "iv",
+    "vega",
+    "forward_delta",
+    "iv_status",
+]
+
+
+def model(dbt, session):
+    from optlake.analytics.options.spark_inputs import day_column, pending_days
+    from optlake.analytics.options.surface_frame import SURFACE_COLUMNS, surface_rows
+
+    dbt.config(materialized="incremental")  # a Python model's own default (table) beats dbt_project.yml
+    analytics = dbt.ref("option_analytics")
+    done = session.table(str(dbt.this)) if dbt.is_incremental else None
+    days = pending_days(analytics, "version", done)
+    quotes = analytics.where(day_column(days))
+    versions = quotes.groupBy("trade_date").agg(F.max("version").alias("version"))
+    fields = [
+        T.StructField("trade_date", T.DateType()),
+        T.StructField("underlying", T.StringType()),
+        T.StructField("ts_recv", T.TimestampType()),
+        *[T.StructField(c, T._parse_datatype_string(t)) for c, t in SURFACE_COLUMNS.items()],
+    ]
+    rows = quotes.where(F.col("iv_status") == "ok").select(*COLUMNS).groupBy("trade_date", "underlying")
+    surface = rows.applyInPandas(surface_rows, T.StructType(fields))
+    return surface.join(F.broadcast(versions), "trade_date").withColumn("computed_at", F.current_timestamp())

@@ -1,0 +1,48 @@
+"""vol_index: a 30-day volatility index per underlying and snapshot minute by the Cboe VIX
+white-paper method, from option_analytics (optlake.analytics.options.index_frame and vix).
+
+Incremental by trade day like option_analytics: a run computes the days option_analytics holds
+at a newer version than this table, and replaces their partitions.
+"""
+
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+COLUMNS = [
+    "trade_date",
+    "ts_recv",
+    "underlying",
+    "root",
+    "expiry_date",
+    "option_type",
+    "strike_price",
+    "bid_px_00",
+    "mid_price",
+    "years_to_expiry",
+    "discount_factor",
+]
+
+
+def model(dbt, session):
+    from optlake.analytics.options.index_frame import INDEX_COLUMNS, index_rows
+    from optlake.analytics.options.spark_inputs import day_column, pending_days
+
+    dbt.config(materialized="incremental")  # a Python model's own default (table) beats dbt_project.yml
+    min_strikes = int(dbt.config.get("min_strikes"))
+    analytics = dbt.ref("option_analytics")
+    done = session.table(str(dbt.this)) if dbt.is_incremental else None
+    days = pending_days(analytics, "version", done)
+    quotes = analytics.where(day_column(days))
+    versions = quotes.groupBy("trade_date").agg(F.max("version").alias("version"))
+    quotes = quotes.select(
+        *[F.col(c).cast("double").alias(c) if c in ("strike_price", "bid_px_00", "mid_price") else c for c in COLUMNS]
+    )
+    fields = [
+        T.StructField("trade_date", T.DateType()),
+        T.StructField("ts_recv", T.TimestampType()),
+        T.StructField("underlying", T.StringType()),
+        *[T.StructField(c, T._parse_datatype_string(t)) for c, t in INDEX_COLUMNS.items()],
+    ]
+    schema = T.StructType(fields)
+    rows = quotes.groupBy("trade_date", "underlying").applyInPandas(lambda day: index_rows(day, min_strikes), schema)
+    return rows.join(F.broadcast(versions), "trade_date").withColumn("computed_at", F.current_timestamp())
