@@ -49,7 +49,7 @@ def kept_rows(n_candidates: int, n_rows: int, rng: np.random.Generator) -> np.nd
 def plan_day(trade_date: dt.date, spots: np.ndarray, base_vols: np.ndarray, n_rows: int, seed: int) -> DayPlan:
     """Contracts and kept rows of a day whose underlying prices are ``spots`` (underlyings, minutes)
     and whose smiles have ``base_vols`` (roots, minutes)."""
-    contracts = build_contracts(trade_date, spots[:, 0], math.ceil(n_rows / SESSION_MINUTES))
+    contracts = build_contracts(trade_date, spots[:, 0], math.ceil(n_rows / SESSION_MINUTES), base_vols[:, 0])
     minutes = session_minutes_utc(trade_date)
     rows = kept_rows(len(contracts) * SESSION_MINUTES, n_rows, rng_for(seed, DROP_STREAM, trade_date.toordinal()))
     minute_ns = np.array([int(m.timestamp()) * 10**9 for m in minutes], dtype=np.int64)

@@ -4,9 +4,9 @@ A day of ``n`` contracts is shared among the roots of ``catalogue.ROOTS`` by wei
 contracts only the most important roots are used, so that each still gets a small chain.
 Each root's share is split evenly over its nearest listed expiries (0DTE first), and each
 expiry gets a strike grid centred on the opening spot with a call and a put at every strike.
-Grids span +-2.5 standard deviations to expiry, so longer expiries get wider grids (see
-``strike_grid``); long chains also list two deep wing strikes (about 1/6 and 1/5 of spot),
-like the real file's SPX 1000 and 1200 strikes.
+Grids reach into the smile's wings, where the out-of-the-money options are worth about nothing
+(see ``strike_grid``), so longer expiries get wider grids; long chains also list two deep wing
+strikes (about 1/6 and 1/5 of spot), like the real file's SPX 1000 and 1200 strikes.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 from optlake.generator.catalogue import ROOTS, Root, underlying_index
 from optlake.generator.expiries import expiries
 from optlake.generator.ids import instrument_id
+from optlake.generator.pricing import MONEYNESS_CAP
 from optlake.reference.osi import format_osi
 from optlake.reference.settlement import AM, PM, settlement_utc
 from optlake.reference.trading_calendar import trading_days_after
@@ -29,7 +30,7 @@ from optlake.reference.trading_calendar import trading_days_after
 MIN_ROOT_CONTRACTS = 8  # a root is used only when its share is at least this many contracts
 MIN_EXPIRY_CONTRACTS = 12  # an expiry is added only when it gets at least this many contracts
 MIN_STRIKES = 2  # every expiry has at least two calls and two puts
-GRID_STDEVS = 2.5
+WING_STDEVS = 4.5  # the grid reaches this many wing-vol standard deviations from spot (log scale)
 LOW_STRIKE_FRACTION = 0.5
 WING_FRACTIONS = (1 / 6, 1 / 5)
 WING_MIN_STRIKES = 16
@@ -108,25 +109,41 @@ def outer_grid(inner: np.ndarray, n_strikes: int, step_m: int, offset_m: int, fl
     return np.concatenate([below[::-1], above])
 
 
-def strike_grid(root: Root, spot: float, n_strikes: int, years: float) -> np.ndarray:
+def wing_vol(root: Root, base_vol: float | None = None) -> float:
+    """The smile's largest volatility: at the moneyness cap on the skew's rich side."""
+    smile = root.smile
+    vol = smile.base_vol if base_vol is None else base_vol
+    return vol * (1 + abs(smile.skew) * MONEYNESS_CAP + smile.curvature * MONEYNESS_CAP**2)
+
+
+def half_width(root: Root, spot: float, years: float, base_vol: float | None = None) -> float:
+    """How far the grid reaches from spot: WING_STDEVS wing-vol standard deviations down (log scale),
+    where a put is worth about nothing even at the wing's volatility."""
+    return spot * (1 - math.exp(-WING_STDEVS * wing_vol(root, base_vol) * math.sqrt(max(years, 1 / 365))))
+
+
+def strike_grid(root: Root, spot: float, n_strikes: int, years: float, base_vol: float | None = None) -> np.ndarray:
     """``n_strikes`` distinct positive strikes in mills around ``spot``, ascending.
 
-    The grid spans +-GRID_STDEVS standard deviations to expiry: at the finest increment when it
-    can, else half the strikes at the finest increment around spot and the other half outside
-    them at the finest coarser increment that reaches (5-point SPX strikes near the money,
-    25-point strikes further out). Strikes stay above LOW_STRIKE_FRACTION of spot, wings aside.
+    The grid spans +-``half_width``: at the finest increment when it can, else half the strikes at
+    the finest increment around spot and the other half outside them at the finest coarser
+    increment that reaches (5-point SPX strikes near the money, 25-point strikes further out), or
+    at a multiple of the coarsest one (a vendor file quotes some of the listed strikes).
+    ``base_vol`` (the day's, for roots whose smile follows the VIX) sizes the wings. Strikes stay
+    above LOW_STRIKE_FRACTION of spot, wings aside.
     """
-    half_width = GRID_STDEVS * root.smile.base_vol * math.sqrt(max(years, 1 / 365)) * spot
+    width_m = half_width(root, spot, years, base_vol) * 1000
     steps_m = [_mills(s) for s in root.strike_steps]
     offset_m = _mills(root.strike_offset)
     floor_m = LOW_STRIKE_FRACTION * spot * 1000
-    if steps_m[0] * (n_strikes - 1) / 2 >= half_width * 1000 or len(steps_m) == 1:
+    if steps_m[0] * (n_strikes - 1) / 2 >= width_m or len(steps_m) == 1:
         grid = centred_grid(spot, n_strikes, steps_m[0], offset_m, floor_m)
     else:
         n_inner = max(n_strikes // 2, MIN_STRIKES)
         reach = steps_m[0] * n_inner / 2
         n_outer = n_strikes - n_inner
-        outer_step = next((s for s in steps_m[1:] if reach + s * n_outer / 2 >= half_width * 1000), steps_m[-1])
+        stretched = steps_m[-1] * max(1, math.ceil((width_m - reach) / (steps_m[-1] * max(n_outer / 2, 1))))
+        outer_step = next((s for s in steps_m[1:] if reach + s * n_outer / 2 >= width_m), stretched)
         inner = centred_grid(spot, n_inner, steps_m[0], offset_m, floor_m)
         grid = np.sort(np.concatenate([inner, outer_grid(inner, n_outer, outer_step, offset_m, floor_m)]))
     if n_strikes >= WING_MIN_STRIKES and years * 365 >= WING_MIN_DAYS:
@@ -153,8 +170,11 @@ class Listing(NamedTuple):
     root_index: int
 
 
-def listings(trade_date: dt.date, open_spots: np.ndarray, n_contracts: int) -> list[Listing]:
-    """The day's contracts in file order: at least ``n_contracts``, >= 2 calls and puts per expiry."""
+def listings(
+    trade_date: dt.date, open_spots: np.ndarray, n_contracts: int, open_base_vols: np.ndarray | None = None
+) -> list[Listing]:
+    """The day's contracts in file order: at least ``n_contracts``, >= 2 calls and puts per expiry.
+    ``open_base_vols`` (indexed like ``catalogue.ROOTS``): each root's smile base_vol at the open."""
     budgets = dict(root_budgets(n_contracts))
     found = []
     for index, root in enumerate(ROOTS):
@@ -163,14 +183,19 @@ def listings(trade_date: dt.date, open_spots: np.ndarray, n_contracts: int) -> l
         spot = float(open_spots[underlying_index(root.underlying)])
         listed = [e for e in expiries(root.expiry_cycle, trade_date) if root.settlement == PM or e > trade_date]
         for expiry, n_strikes in zip(listed, strike_counts(budgets[root], len(listed)), strict=False):
-            for strike in strike_grid(root, spot, n_strikes, years_to_expiry(trade_date, expiry)).tolist():
+            base_vol = None if open_base_vols is None else float(open_base_vols[index])
+            years = years_to_expiry(trade_date, expiry)
+            for strike in strike_grid(root, spot, n_strikes, years, base_vol).tolist():
                 found += [Listing(f"{root.symbol:<6}", expiry, strike, cp, index) for cp in ("C", "P")]
     return sorted(found)
 
 
-def build_contracts(trade_date: dt.date, open_spots: np.ndarray, n_contracts: int) -> Contracts:
-    """The day's contracts as columns; ``open_spots`` is indexed like ``catalogue.UNDERLYINGS``."""
-    found = listings(trade_date, open_spots, n_contracts)
+def build_contracts(
+    trade_date: dt.date, open_spots: np.ndarray, n_contracts: int, open_base_vols: np.ndarray | None = None
+) -> Contracts:
+    """The day's contracts as columns; ``open_spots`` is indexed like ``catalogue.UNDERLYINGS``,
+    ``open_base_vols`` like ``catalogue.ROOTS``."""
+    found = listings(trade_date, open_spots, n_contracts, open_base_vols)
     symbols = [format_osi(c.padded_root.strip(), c.expiry, c.cp, Decimal(c.strike_mills) / 1000) for c in found]
     settles = sorted({(c.expiry, ROOTS[c.root_index].settlement) for c in found})
     closes = {k: int(settlement_utc(*k).timestamp()) * 10**9 for k in settles}
