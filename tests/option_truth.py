@@ -26,6 +26,22 @@ class TrueQuote:
     vol: float  # the calendar-time implied volatility the quote was priced with
     value: float  # the theoretical (unrounded) option value
 
+    @property
+    def vega(self) -> float:
+        """dV/dsigma at the true volatility (per unit of volatility): D F n(d1) sqrt(T), for the
+        strike the quote was built with (``strike``)."""
+        return (
+            self.discount * self.forward * math.exp(-(self.d1**2) / 2) / math.sqrt(2 * math.pi) * math.sqrt(self.years)
+        )
+
+    strike: float = float("nan")
+
+    @property
+    def d1(self) -> float:
+        return (math.log(self.forward / self.strike) + self.vol**2 * self.years / 2) / (
+            self.vol * math.sqrt(self.years)
+        )
+
 
 def settlement_ny(expiry: dt.date, settlement: str) -> dt.datetime:
     """09:30 (AM) or 16:00 (PM; the generator's days have no early close among the tested ones)."""
@@ -113,4 +129,4 @@ def true_quote(doc: dict, symbol: str, ts_recv: str) -> TrueQuote:
     d2 = d1 - sigma * math.sqrt(t)
     sign = 1 if contract.option_type == "CALL" else -1
     value = sign * (spot * math.exp(-q * t) * normal_cdf(sign * d1) - strike * math.exp(-r * t) * normal_cdf(sign * d2))
-    return TrueQuote(t, forward, math.exp(-r * t), sigma, value)
+    return TrueQuote(t, forward, math.exp(-r * t), sigma, value, strike)

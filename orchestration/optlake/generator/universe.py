@@ -31,6 +31,7 @@ MIN_ROOT_CONTRACTS = 8  # a root is used only when its share is at least this ma
 MIN_EXPIRY_CONTRACTS = 12  # an expiry is added only when it gets at least this many contracts
 MIN_STRIKES = 2  # every expiry has at least two calls and two puts
 WING_STDEVS = 4.5  # the grid reaches this many wing-vol standard deviations from spot (log scale)
+CORE_STDEVS = 1.0  # the inner half of the strikes spans at least this many ATM standard deviations
 LOW_STRIKE_FRACTION = 0.5
 WING_FRACTIONS = (1 / 6, 1 / 5)
 WING_MIN_STRIKES = 16
@@ -125,10 +126,11 @@ def half_width(root: Root, spot: float, years: float, base_vol: float | None = N
 def strike_grid(root: Root, spot: float, n_strikes: int, years: float, base_vol: float | None = None) -> np.ndarray:
     """``n_strikes`` distinct positive strikes in mills around ``spot``, ascending.
 
-    The grid spans +-``half_width``: at the finest increment when it can, else half the strikes at
-    the finest increment around spot and the other half outside them at the finest coarser
-    increment that reaches (5-point SPX strikes near the money, 25-point strikes further out), or
-    at a multiple of the coarsest one (a vendor file quotes some of the listed strikes).
+    The grid spans +-``half_width``: at the finest increment when it can, else half the strikes
+    around spot at the finest increment whose half spans +-CORE_STDEVS ATM standard deviations
+    (deltas of about 0.16 to 0.84: 5-point SPX strikes for a 0DTE, 25-point for a month), and the
+    other half outside them at the finest coarser increment that reaches, or at a multiple of the
+    coarsest one (a vendor file quotes some of the listed strikes).
     ``base_vol`` (the day's, for roots whose smile follows the VIX) sizes the wings. Strikes stay
     above LOW_STRIKE_FRACTION of spot, wings aside.
     """
@@ -140,11 +142,15 @@ def strike_grid(root: Root, spot: float, n_strikes: int, years: float, base_vol:
         grid = centred_grid(spot, n_strikes, steps_m[0], offset_m, floor_m)
     else:
         n_inner = max(n_strikes // 2, MIN_STRIKES)
-        reach = steps_m[0] * n_inner / 2
+        core_m = CORE_STDEVS * (root.smile.base_vol if base_vol is None else base_vol) * math.sqrt(max(years, 1 / 365))
+        core_m *= spot * 1000
+        inner_step = next((s for s in steps_m if s * n_inner / 2 >= core_m), steps_m[-1])
+        reach = inner_step * n_inner / 2
         n_outer = n_strikes - n_inner
+        coarser = [s for s in steps_m if s > inner_step]
         stretched = steps_m[-1] * max(1, math.ceil((width_m - reach) / (steps_m[-1] * max(n_outer / 2, 1))))
-        outer_step = next((s for s in steps_m[1:] if reach + s * n_outer / 2 >= width_m), stretched)
-        inner = centred_grid(spot, n_inner, steps_m[0], offset_m, floor_m)
+        outer_step = next((s for s in coarser if reach + s * n_outer / 2 >= width_m), stretched)
+        inner = centred_grid(spot, n_inner, inner_step, offset_m, floor_m)
         grid = np.sort(np.concatenate([inner, outer_grid(inner, n_outer, outer_step, offset_m, floor_m)]))
     if n_strikes >= WING_MIN_STRIKES and years * 365 >= WING_MIN_DAYS:
         grid = with_wings(grid, root, spot)
