@@ -14,7 +14,7 @@ from optlake.bronze import load
 from optlake.bronze.landing import LocalLanding
 from optlake.settings import PROJECT_DIR
 
-STRATEGIES = ["gold_ironcondorstrategy", "gold_laymanspystrategy"]
+STRATEGIES = ["gold_deltaironcondorstrategy", "gold_ironcondorstrategy", "gold_laymanspystrategy"]
 PROJECT_PARTS = ("dbt_project.yml", "selectors.yml", "models", "macros", "python_models", "seeds", "tests/dbt")
 
 
@@ -48,7 +48,10 @@ def test_all_strategies_are_active_in_the_shipped_configuration(dbt):
 
 
 def test_a_strategy_switched_off_is_left_out_of_every_selector(dbt, condor_off):
-    assert selected(dbt, "--selector", "active_strategies", project_dir=condor_off) == ["gold_laymanspystrategy"]
+    assert selected(dbt, "--selector", "active_strategies", project_dir=condor_off) == [
+        "gold_deltaironcondorstrategy",
+        "gold_laymanspystrategy",
+    ]
     everything = selected(dbt, project_dir=condor_off)
     assert "gold_ironcondorstrategy" not in everything
     assert {"enriched_options_silver", "gold_laymanspystrategy"} <= set(everything)
@@ -64,7 +67,7 @@ def test_a_strategy_switched_off_is_still_built_when_named(spark, dbt, condor_of
 
     dbt(schema, "build", project_dir=condor_off)
     tables = {r["tableName"] for r in spark.sql(f"show tables in {schema} like 'gold_*'").collect()}
-    assert tables == {"gold_laymanspystrategy"}
+    assert tables == {"gold_deltaironcondorstrategy", "gold_laymanspystrategy"}
 
     dbt(schema, "build", "--select", "gold_ironcondorstrategy", project_dir=condor_off)
     tables = {r["tableName"] for r in spark.sql(f"show tables in {schema} like 'gold_*'").collect()}
