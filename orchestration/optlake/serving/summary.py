@@ -67,6 +67,35 @@ def latest_market_lines(spark: SparkSession, schema: str) -> list[str]:
     return parts
 
 
+def latest_volatility_lines(spark: SparkSession, schema: str, underlying: str = "SPX") -> list[str]:
+    """The ATM term structure of ``underlying`` and its volatility index on the latest day, when built."""
+    parts: list[str] = []
+    if spark.catalog.tableExists(f"{schema}.iv_surface_daily"):
+        rows = spark.sql(
+            f"select trade_date, tenor_days, atm_iv, rr_25, bf_25, in_range from {schema}.iv_surface_daily "
+            f"where underlying = '{underlying}' and trade_date = (select max(trade_date) "
+            f"from {schema}.iv_surface_daily where underlying = '{underlying}') order by tenor_days"
+        ).collect()
+        if rows:
+            shown = [
+                (r["tenor_days"], *(None if v is None else round(100 * v, 2) for v in r[2:5]), r["in_range"])
+                for r in rows
+            ]
+            columns = ["tenor_days", "atm_iv_pct", "rr_25_pct", "bf_25_pct", "in_range"]
+            parts += ["", f"{underlying} ATM term structure on {rows[0]['trade_date']}:", format_table(columns, shown)]
+    if spark.catalog.tableExists(f"{schema}.vol_index"):
+        rows = spark.sql(
+            f"select ts_recv, vol_index, status, near_expiry_date, next_expiry_date from {schema}.vol_index "
+            f"where underlying = '{underlying}' and trade_date = (select max(trade_date) "
+            f"from {schema}.vol_index where underlying = '{underlying}') order by ts_recv"
+        ).collect()
+        if rows:
+            shown = [(str(r[0]), None if r[1] is None else round(r[1], 2), *r[2:]) for r in rows]
+            columns = ["ts_recv_utc", "vol_index", "status", "near_expiry", "next_expiry"]
+            parts += ["", f"{underlying} 30-day volatility index, latest day:", format_table(columns, shown)]
+    return parts
+
+
 def summary(spark: SparkSession, schema: str) -> str:
     parts = [f"Warehouse schema {schema}:", format_table(["table", "rows"], table_counts(spark, schema))]
     audit = f"{schema}.bronze_load_audit"
@@ -82,6 +111,7 @@ def summary(spark: SparkSession, schema: str) -> str:
             format_table(["status", "files", "rows_read", "rows_loaded", "rows_quarantined"], [tuple(r) for r in rows]),
         ]
     parts += latest_market_lines(spark, schema)
+    parts += latest_volatility_lines(spark, schema)
     signals = signal_counts(spark, schema)
     if signals:
         parts += ["", "Gold signals:", format_table(["table", "trade_date", "signal", "rows"], signals)]
