@@ -81,6 +81,7 @@ class Warehouse:
 
     def __init__(self, path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
+        self.target = path / "dbt-target"
         self.path = path
         settings = Settings(project_dir=PROJECT_DIR, warehouse=path, schema="trading_db", target="local")
         self.env = {**os.environ, **settings.dbt_env(), "PYSPARK_PYTHON": sys.executable}
@@ -89,8 +90,13 @@ class Warehouse:
         return measure.run(list(cmd), self.env, PROJECT_DIR)
 
     def dbt(self, *args: str) -> measure.Measurement:
-        target = str(self.path / "dbt-target")
+        target = str(self.target)
         return self.run(str(BIN / "dbt"), *args, "--target-path", target, "--log-path", target)
+
+    def model_seconds(self, model: str) -> float:
+        """The execution time dbt recorded for ``model`` in its last invocation (run_results.json)."""
+        results = json.loads((self.target / "run_results.json").read_text())["results"]
+        return next(r["execution_time"] for r in results if r["unique_id"].endswith(f".{model}"))
 
     def load(self, landing: Path) -> measure.Measurement:
         return self.run(str(BIN / "optlake"), "load", str(landing), "--reprocess")
@@ -151,6 +157,38 @@ def bench_ours(
     return runs
 
 
+def bench_option_analytics(day: Path, work: Path, sizes: Sizes) -> dict:
+    """option_analytics alone on the new day, at the default cadence (30 minutes) and every minute:
+    dbt's execution time of the model (no JVM start) and the rows written, on a warehouse holding
+    the day only. Plus the implied-volatility solver's throughput on one core."""
+    import iv_solver
+
+    wh = Warehouse(work / "analytics")
+    say("option analytics: loading the new day and building Silver")
+    wh.load(link_into(wh.path / "landing", [day]))
+    wh.dbt("build", "--select", "+enriched_options_silver", "option_roots", "+yield_curve_daily", "+bars_1m")
+    found: dict = {}
+    for name, minutes in (("default_cadence_30", 30), ("every_minute", 1)):
+        seconds = []
+        for i in range(sizes.repeats):
+            vars_ = f"{{analytics_snapshot_minutes: {minutes}}}"
+            wh.dbt("run", "--select", "option_analytics", "--full-refresh", "--vars", vars_)
+            seconds.append(wh.model_seconds("option_analytics"))
+            say(f"  option_analytics every {minutes} min, run {i + 1}: {seconds[-1]:.1f} s")
+        rows = wh.query_count("select count(*) from trading_db.option_analytics")
+        median = statistics.median(seconds)
+        found[name] = {
+            "seconds": [round(x, 2) for x in seconds],
+            "median_seconds": round(median, 2),
+            "rows": rows,
+            "rows_per_second": round(rows / median),
+        }
+    n = 1_000_000 if sizes.day_rows >= 1_000_000 else 100_000  # the quick run checks the harness only
+    say(f"implied_vol solver, {n:,} options on one core")
+    found["iv_solver"] = iv_solver.measure(n=n)
+    return found
+
+
 def bench_old(history: list[Path], day: Path, work: Path) -> tuple[measure.Measurement, int]:
     wh = Warehouse(work / f"old-{len(history)}")
     say(f"old pipeline, {len(history)} day(s) of history")
@@ -185,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     duck = bench_duckdb(day, work, sizes)
     ours = {n: bench_ours(history[-n:], day, work, sizes) for n in (1, sizes.history_days)}
     old = {n: bench_old(history[-n:], day, work) for n in (1, sizes.history_days)}
+    analytics = bench_option_analytics(day, work, sizes)
 
     steps = {"duckdb_csv_to_parquet": step(duck, sizes.day_rows, day_mb)}
     for n, runs in ours.items():
@@ -229,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         "steps": steps,
         "ratios": {k: round(v, 2) for k, v in ratios.items()},
         "targets_met": targets,
+        "option_analytics": analytics,
     }
     out = args.out or PROJECT_DIR / "benchmarks" / "results" / f"{result['date']}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -256,6 +296,18 @@ def report(result: dict) -> str:
     lines += [f"| {k} | {v} |" for k, v in result["ratios"].items()]
     lines += ["", "| target | met |", "|---|---|"]
     lines += [f"| {k} | {'yes' if v else 'NO'} |" for k, v in result["targets_met"].items()]
+    analytics = result.get("option_analytics")
+    if analytics:
+        solver = analytics["iv_solver"]
+        lines += ["", "| option analytics (the new day) | median s | rows | rows/s |", "|---|---:|---:|---:|"]
+        for name in ("default_cadence_30", "every_minute"):
+            v = analytics[name]
+            lines.append(
+                f"| option_analytics, {name} | {v['median_seconds']} | {v['rows']:,} | {v['rows_per_second']:,} |"
+            )
+        lines.append(
+            f"| implied_vol solver, one core | {solver['median_seconds']} | {solver['n']:,} | {solver['ivs_per_second']:,} |"
+        )
     return "\n".join(lines)
 
 

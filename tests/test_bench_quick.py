@@ -57,3 +57,8 @@ def test_quick_benchmark_measures_every_path_and_writes_its_report(tmp_path: Pat
         "peak_memory_within_6_gb",
     }
     assert "| ours_vs_duckdb |" in done.stdout and result["machine"]["cpus"] >= 1
+    analytics = result["option_analytics"]
+    # The quick day's quotes at the snapshot minutes (10:00 ... 16:00: 13 of the 390 minutes) and at every minute.
+    assert 0 < analytics["default_cadence_30"]["rows"] < analytics["every_minute"]["rows"] == 40_000
+    assert analytics["iv_solver"]["ivs_per_second"] > 0 and analytics["iv_solver"]["statuses"]["ok"] > 90_000
+    assert "| option_analytics, every_minute |" in done.stdout
