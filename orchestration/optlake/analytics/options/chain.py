@@ -136,7 +136,7 @@ def quote_status(years: np.ndarray, bid: np.ndarray, ask: np.ndarray, forward: n
 
 def analyse_chain(chain: pd.DataFrame, default_rate: float) -> pd.DataFrame:
     """The chain's rows with RESULT_COLUMNS added (see the module docstring)."""
-    out = chain.reset_index(drop=True).copy()
+    out = chain.reset_index(drop=True)
     if out.empty:
         return out.assign(**{c: pd.Series(dtype=object) for c in RESULT_COLUMNS})
     ts_ns = out["ts_recv_ns"].to_numpy(np.int64)
