@@ -21,7 +21,8 @@ from optlake.bronze.spec import trade_date_from_name
 from optlake.bronze.specs import cbbo
 from optlake.generator import generate
 from optlake.generator.catalogue import ROOTS, UNDERLYINGS
-from optlake.generator.universe import build_contracts, instrument_id, strike_grid
+from optlake.generator.ids import instrument_id
+from optlake.generator.universe import build_contracts, strike_grid
 from optlake.reference.osi import parse_osi
 from optlake.reference.trading_calendar import is_trading_day
 
@@ -264,3 +265,12 @@ def test_am_settled_roots_are_not_listed_on_their_expiry_day() -> None:
     spx_first = min(e for e, r in zip(contracts.expiries, roots, strict=True) if r == "SPX")
     at_open = dt.datetime.combine(spx_first, dt.time(9, 30), tzinfo=ZoneInfo("America/New_York"))
     assert contracts.expiry_close_ns[roots == "SPX"].min() == int(at_open.timestamp()) * 10**9
+
+
+def test_instrument_ids_are_unique_within_a_day_even_when_hashes_collide() -> None:
+    from optlake.generator.ids import unique_ids
+
+    ids = unique_ids(["B", "A", "C", "A"])
+    assert ids[1] == ids[3] == instrument_id("A") and len(set(ids)) == 3
+    contracts = build_contracts(dt.date(2025, 1, 31), np.array([u.spot for u in UNDERLYINGS]), 25_641)
+    assert len(set(contracts.instrument_ids.tolist())) == len(contracts)

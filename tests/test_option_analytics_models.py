@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -232,3 +233,26 @@ def test_surface_matches_the_truth_where_strikes_are_dense(spark, built, files) 
             errors.append(abs(surface[tenor][f"iv_d{round(delta * 100):02d}"] - expected))
     print(f"surface vs truth: max {max(errors) * 100:.3f}, mean {np.mean(errors) * 100:.3f} vol points")
     assert max(errors) <= 0.005
+
+
+def test_the_delta_iron_condor_sells_where_the_strike_rank_condor_cannot(spark, dbt, built) -> None:
+    dbt(SCHEMA, "build", "--select", "gold_deltaironcondorstrategy", "gold_ironcondorstrategy")
+    rows = [
+        r.asDict()
+        for r in spark.sql(
+            f"select * from {SCHEMA}.gold_deltaironcondorstrategy where trade_date = date'{DAYS[1]}'"
+        ).collect()
+    ]
+    sells = [r for r in rows if r["signal"] == "SELL_IRON_CONDOR"]
+    assert sells and all(r["net_credit"] >= Decimal("0.10") and r["hold_reason"] is None for r in sells)
+    spx = [r for r in sells if r["underlying"] == "SPX"]
+    assert spx, "no SPX condor sold"
+    for r in spx:
+        assert abs(r["short_call_delta"] - 0.16) < 0.06 and abs(abs(r["short_put_delta"]) - 0.16) < 0.06, r
+        assert r["long_put_strike"] < r["short_put_strike"] < r["short_call_strike"] < r["long_call_strike"]
+        assert r["max_loss"] == r["width"] - r["net_credit"]
+    old = spark.sql(
+        f"select count(*) from {SCHEMA}.gold_ironcondorstrategy"
+        f" where trade_date = date'{DAYS[1]}' and signal = 'SELL_IRON_CONDOR'"
+    ).first()[0]
+    assert old < len(sells)

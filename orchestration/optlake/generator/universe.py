@@ -21,7 +21,7 @@ import numpy as np
 
 from optlake.generator.catalogue import ROOTS, Root, underlying_index
 from optlake.generator.expiries import expiries
-from optlake.generator.ids import instrument_id
+from optlake.generator.ids import unique_ids
 from optlake.generator.pricing import MONEYNESS_CAP
 from optlake.reference.osi import format_osi
 from optlake.reference.settlement import AM, PM, settlement_utc
@@ -210,7 +210,7 @@ def build_contracts(
     keys = [(c.expiry, ROOTS[c.root_index].settlement) for c in found]
     return Contracts(
         symbols=symbols,
-        instrument_ids=np.array([instrument_id(s) for s in symbols], dtype=np.int64),
+        instrument_ids=np.array(unique_ids(symbols), dtype=np.int64),
         root_index=np.array([c.root_index for c in found], dtype=np.int64),
         underlying_index=np.array([root_underlying[c.root_index] for c in found], dtype=np.int64),
         expiries=[c.expiry for c in found],
