@@ -63,7 +63,9 @@ def test_a_clean_chain_recovers_forward_and_vol() -> None:
     assert out["forward_method"].iloc[0].startswith("parity")
     assert out["rate_source"].iloc[0] == "treasury"
     assert np.allclose(out["iv"], VOL, atol=1e-5)
-    assert (out.loc[out.option_type == "CALL", "delta"] > 0).all() and (out.loc[out.option_type == "PUT", "delta"] < 0).all()
+    assert (out.loc[out.option_type == "CALL", "delta"] > 0).all() and (
+        out.loc[out.option_type == "PUT", "delta"] < 0
+    ).all()
 
 
 def test_bad_and_edge_quotes_keep_their_rows_with_a_status() -> None:
