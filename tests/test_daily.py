@@ -32,10 +32,13 @@ def test_daily_loads_and_builds_every_layer(spark, settings, tmp_path):
         > 0
     )
     assert count("gold_ironcondorstrategy") > 0
+    # The daily analytics step computes the options' snapshots (every 30 minutes and the last minute).
+    assert 0 < count("option_analytics") < count("enriched_options_silver")
+    assert count("vol_index") > 0 and count("iv_surface_daily") > 0
     assert count("bars_daily") == 28  # one daily bar for every instrument of the seed
     spy = spark.sql(
         f"select close, sma_20, rsi_14 from {schema}.indicators_daily where symbol = 'SPY' and trade_date = date'{day}'"
     ).collect()
     assert len(spy) == 1 and spy[0]["sma_20"] is not None and 0 < spy[0]["rsi_14"] < 100
     assert said[-1].startswith("daily: bronze ")
-    assert "dbt seed (missing on this warehouse: instruments, trading_calendar, underlying_map)" in said
+    assert "dbt seed (missing on this warehouse: instruments, option_roots, trading_calendar, underlying_map)" in said

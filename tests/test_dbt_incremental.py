@@ -25,6 +25,8 @@ ROWS = 3000
 SILVER = f"{SCHEMA}.enriched_options_silver"
 REJECTED = f"{SCHEMA}.enriched_options_silver_rejected"
 GOLD = (f"{SCHEMA}.gold_laymanspystrategy", f"{SCHEMA}.gold_ironcondorstrategy")
+#: The pipeline without the option analytics and what reads them (tested in test_option_analytics_models).
+BUILD = ("--exclude", "option_analytics+")
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +81,7 @@ def assert_reconciled(spark) -> None:
 def day1_built(spark, dbt, days):
     spark.sql(f"create database if not exists {SCHEMA}")
     load_day(spark, days[DAY1])
-    dbt(SCHEMA, "build")
+    dbt(SCHEMA, "build", *BUILD)
 
 
 def test_first_build_reconciles_and_rejects_the_bad_quotes(spark, day1_built):
@@ -94,7 +96,7 @@ def test_first_build_reconciles_and_rejects_the_bad_quotes(spark, day1_built):
 def day2_built(spark, dbt, days, day1_built):
     before = {"snapshots": snapshots(spark, SILVER), "day1_files": files_of(spark, SILVER, DAY1)}
     load_day(spark, days[DAY2])
-    dbt(SCHEMA, "build")
+    dbt(SCHEMA, "build", *BUILD)
     return before
 
 
@@ -133,7 +135,7 @@ def test_gold_keeps_signal_history_per_day(spark, day2_built):
 def rebuilt_unchanged(spark, dbt, day2_built):
     tables = (SILVER, REJECTED, *GOLD)
     before = {t: (snapshots(spark, t), content(spark, t)) for t in tables}
-    dbt(SCHEMA, "build")
+    dbt(SCHEMA, "build", *BUILD)
     return before
 
 
@@ -154,7 +156,7 @@ def test_a_reloaded_day_replaces_only_its_partition(spark, dbt, days, rebuilt_un
     new_load = spark.sql(
         f"select max(load_id) from {SCHEMA}.bronze_options_chain where trade_date = date'{DAY1}'"
     ).collect()[0][0]
-    dbt(SCHEMA, "build")
+    dbt(SCHEMA, "build", *BUILD)
     new = snapshots(spark, SILVER)[len(before) :]
     assert len(new) == 1
     assert new[0]["summary"]["changed-partition-count"] == "1"
@@ -170,7 +172,7 @@ def test_a_day_that_leaves_bronze_leaves_silver(spark, dbt, tmp_path, rebuilt_un
     (tmp_path / cbbo.file_name(DAY2)).write_text(f"{cbbo.HEADER}\n2025-01-28T14:31:00.0000\n")
     load_day(spark, tmp_path)
     assert DAY2 not in per_day(spark, f"{SCHEMA}.bronze_options_chain")
-    dbt(SCHEMA, "build")
+    dbt(SCHEMA, "build", *BUILD)
     assert DAY2 not in per_day(spark, SILVER)
     assert DAY2 not in per_day(spark, REJECTED)
     assert_reconciled(spark)

@@ -27,8 +27,8 @@ from optlake.settings import PROJECT_DIR
 START = dt.date(2025, 1, 27)
 DAYS = (dt.date(2025, 1, 27), dt.date(2025, 1, 28), dt.date(2025, 1, 29))
 HISTORY_DAYS = 210
-BUILD = ("--select", "+tag:analytics", "--exclude", "tag:gold")
-RUN = ("run", "--select", "tag:bars", "tag:analytics")
+BUILD = ("--select", "+tag:analytics", "--exclude", "tag:gold", "option_analytics+")  # bars only: no options
+RUN = ("run", "--select", "tag:bars", "tag:analytics", "--exclude", "option_analytics+")
 SKIP = {"computed_at", "bars_version"}  # per run; the state columns are compared separately
 
 
