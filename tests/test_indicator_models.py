@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,8 +17,9 @@ import numpy as np
 import pytest
 import yaml
 
+from landings import copied_landing
 from optlake.analytics.docs import COLUMN_DOCS
-from optlake.bronze import LocalLanding, load
+from optlake.bronze import load
 from optlake.bronze.spec import trade_date_from_name
 from optlake.generator import generate
 from optlake.settings import PROJECT_DIR
@@ -55,13 +55,6 @@ def files(tmp_path_factory) -> dict[str, list[Path]]:
     return parts
 
 
-def landing(tmp: Path, paths: list[Path]) -> LocalLanding:
-    tmp.mkdir(parents=True, exist_ok=True)
-    for p in paths:
-        shutil.copy(p, tmp / p.name)
-    return LocalLanding(tmp)
-
-
 @pytest.fixture(scope="module")
 def built(spark, dbt, files, tmp_path_factory) -> dict[str, str]:
     """`inc`: the first part built, then each day loaded and run; `full`: everything built at once."""
@@ -69,12 +62,12 @@ def built(spark, dbt, files, tmp_path_factory) -> dict[str, str]:
     inc, full = "ind_inc", "ind_full"
     for schema in (inc, full):
         spark.sql(f"create database if not exists {schema}")
-    load(spark, landing(tmp / "inc-first", files["first"]), inc)
+    load(spark, copied_landing(tmp / "inc-first", files["first"]), inc)
     dbt(inc, "build", *BUILD)
     for part in ("day2", "day3"):
-        load(spark, landing(tmp / f"inc-{part}", files[part]), inc)
+        load(spark, copied_landing(tmp / f"inc-{part}", files[part]), inc)
         dbt(inc, *RUN)
-    load(spark, landing(tmp / "full", [p for part in files.values() for p in part]), full)
+    load(spark, copied_landing(tmp / "full", [p for part in files.values() for p in part]), full)
     dbt(full, "build", *BUILD)
     return {"inc": inc, "full": full}
 
@@ -149,7 +142,7 @@ def test_reloading_one_old_file_recomputes_only_its_symbols_from_that_day(spark,
     }
     crypto_day2 = next(p for p in files["day2"] if p.name.startswith("coinbase-") and ".ohlcv-1m." in p.name)
     day = trade_date_from_name(crypto_day2.name)
-    load(spark, landing(tmp_path / "reload", [crypto_day2]), schema)
+    load(spark, copied_landing(tmp_path / "reload", [crypto_day2]), schema)
     dbt(schema, *RUN)
     after = {
         (r["symbol"], r["trade_date"]): r["computed_at"] for r in rows(spark, schema, "indicators_daily", "trade_date")

@@ -11,17 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.optimize import brentq
 from scipy.special import ndtr
 
+from landings import copied_landing
 from option_truth import true_chain, true_quote
-from optlake.bronze import LocalLanding, load
+from optlake.bronze import load
 from optlake.bronze.spec import trade_date_from_name
 from optlake.generator import generate
 
@@ -45,13 +44,6 @@ def files(tmp_path_factory) -> dict:
     return found
 
 
-def landing(tmp: Path, paths: list[Path]) -> LocalLanding:
-    tmp.mkdir(parents=True, exist_ok=True)
-    for p in paths:
-        shutil.copy(p, tmp / p.name)
-    return LocalLanding(tmp)
-
-
 def snapshot(spark, table: str) -> dict[dt.date, tuple[int, object]]:
     """Per trade date: (rows, computed_at) of a table."""
     found = spark.sql(
@@ -66,14 +58,14 @@ def built(spark, dbt, files, tmp_path_factory) -> dict[str, dict]:
     tmp = tmp_path_factory.mktemp("optland")
     spark.sql(f"create database if not exists {SCHEMA}")
     states = {}
-    load(spark, landing(tmp / "day1", files[DAYS[0]]), SCHEMA)
+    load(spark, copied_landing(tmp / "day1", files[DAYS[0]]), SCHEMA)
     dbt(SCHEMA, *BUILD)
     states["day1"] = {t: snapshot(spark, t) for t in ("option_analytics", "iv_surface_daily", "vol_index")}
-    load(spark, landing(tmp / "day2", files[DAYS[1]]), SCHEMA)
+    load(spark, copied_landing(tmp / "day2", files[DAYS[1]]), SCHEMA)
     dbt(SCHEMA, *RUN)
     states["day2"] = {t: snapshot(spark, t) for t in ("option_analytics", "iv_surface_daily", "vol_index")}
     options_day1 = [p for p in files[DAYS[0]] if p.name.startswith("opra")]
-    load(spark, landing(tmp / "again", options_day1), SCHEMA, reprocess=True)
+    load(spark, copied_landing(tmp / "again", options_day1), SCHEMA, reprocess=True)
     dbt(SCHEMA, *RUN)
     states["reload"] = {t: snapshot(spark, t) for t in ("option_analytics", "iv_surface_daily", "vol_index")}
     return states

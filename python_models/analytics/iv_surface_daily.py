@@ -24,15 +24,13 @@ COLUMNS = [
 
 
 def model(dbt, session):
-    from optlake.analytics.options.spark_inputs import day_column, pending_days
+    from optlake.analytics.options.spark_inputs import pending_input, stamped
     from optlake.analytics.options.surface_frame import SURFACE_COLUMNS, surface_rows
 
     dbt.config(materialized="incremental")  # a Python model's own default (table) beats dbt_project.yml
     analytics = dbt.ref("option_analytics")
     done = session.table(str(dbt.this)) if dbt.is_incremental else None
-    days = pending_days(analytics, "version", done)
-    quotes = analytics.where(day_column(days))
-    versions = quotes.groupBy("trade_date").agg(F.max("version").alias("version"))
+    _, quotes, versions = pending_input(session, analytics, "version", done)
     fields = [
         T.StructField("trade_date", T.DateType()),
         T.StructField("underlying", T.StringType()),
@@ -41,4 +39,4 @@ def model(dbt, session):
     ]
     rows = quotes.where(F.col("iv_status") == "ok").select(*COLUMNS).groupBy("trade_date", "underlying")
     surface = rows.applyInPandas(surface_rows, T.StructType(fields))
-    return surface.join(F.broadcast(versions), "trade_date").withColumn("computed_at", F.current_timestamp())
+    return stamped(surface, versions)

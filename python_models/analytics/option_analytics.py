@@ -23,11 +23,11 @@ DECIMALS = {
 def model(dbt, session):
     from optlake.analytics.options.chain import CURVE_COLUMNS, RESULT_COLUMNS, analyse_chain
     from optlake.analytics.options.spark_inputs import (
-        day_column,
         day_curves,
-        pending_days,
+        pending_input,
         session_opens,
         snapshot_quotes,
+        stamped,
         with_underlying_price,
     )
 
@@ -36,10 +36,7 @@ def model(dbt, session):
     default_rate = float(dbt.config.get("risk_free_rate"))
     silver = dbt.ref("enriched_options_silver")
     done = session.table(str(dbt.this)) if dbt.is_incremental else None
-    days = pending_days(silver, "bronze_ingested_at", done)
-
-    quotes = silver.where(day_column(days))
-    versions = quotes.groupBy("trade_date").agg(F.max("bronze_ingested_at").alias("version"))
+    days, quotes, versions = pending_input(session, silver, "bronze_ingested_at", done)
     roots = dbt.ref("option_roots")
     quotes = (
         snapshot_quotes(quotes, session_opens(session, days), cadence)
@@ -67,15 +64,5 @@ def model(dbt, session):
     )
     names = out_schema.fieldNames()
     computed = quotes.groupBy(*KEYS).applyInPandas(lambda chain: analyse_chain(chain, default_rate)[names], out_schema)
-    return (
-        computed.drop(*CURVE_COLUMNS)
-        .select(
-            *[
-                F.col(c).cast(DECIMALS[c]).alias(c) if c in DECIMALS else F.col(c)
-                for c in computed.columns
-                if c not in CURVE_COLUMNS
-            ]
-        )
-        .join(F.broadcast(versions), "trade_date")
-        .withColumn("computed_at", F.current_timestamp())
-    )
+    kept = [F.col(c).cast(DECIMALS[c]).alias(c) if c in DECIMALS else c for c in names if c not in CURVE_COLUMNS]
+    return stamped(computed.select(*kept), versions)

@@ -25,15 +25,13 @@ COLUMNS = [
 
 def model(dbt, session):
     from optlake.analytics.options.index_frame import INDEX_COLUMNS, index_rows
-    from optlake.analytics.options.spark_inputs import day_column, pending_days
+    from optlake.analytics.options.spark_inputs import pending_input, stamped
 
     dbt.config(materialized="incremental")  # a Python model's own default (table) beats dbt_project.yml
     min_strikes = int(dbt.config.get("min_strikes"))
     analytics = dbt.ref("option_analytics")
     done = session.table(str(dbt.this)) if dbt.is_incremental else None
-    days = pending_days(analytics, "version", done)
-    quotes = analytics.where(day_column(days))
-    versions = quotes.groupBy("trade_date").agg(F.max("version").alias("version"))
+    _, quotes, versions = pending_input(session, analytics, "version", done)
     quotes = quotes.select(
         *[F.col(c).cast("double").alias(c) if c in ("strike_price", "bid_px_00", "mid_price") else c for c in COLUMNS]
     )
@@ -45,4 +43,4 @@ def model(dbt, session):
     ]
     schema = T.StructType(fields)
     rows = quotes.groupBy("trade_date", "underlying").applyInPandas(lambda day: index_rows(day, min_strikes), schema)
-    return rows.join(F.broadcast(versions), "trade_date").withColumn("computed_at", F.current_timestamp())
+    return stamped(rows, versions)

@@ -28,15 +28,31 @@ if TYPE_CHECKING:
 MINUTE_NS = 60 * 10**9
 
 
-def pending_days(source: DataFrame, source_version: str, done: DataFrame | None) -> list[dt.date]:
-    """Trade days of ``source`` that ``done`` lacks or holds at another version (its ``version``)."""
+def pending_versions(source: DataFrame, source_version: str, done: DataFrame | None) -> dict[dt.date, dt.datetime]:
+    """Trade days of ``source`` that ``done`` lacks or holds at another version (its ``version``),
+    with their version in ``source``: one aggregate per table, read once."""
     versions = source.groupBy("trade_date").agg(F.max(source_version).alias("new_version"))
     if done is not None:
         held = done.groupBy("trade_date").agg(F.max("version").alias("old_version"))
         versions = versions.join(held, "trade_date", "left").where(
             F.col("old_version").isNull() | (F.col("old_version") != F.col("new_version"))
         )
-    return sorted(r[0] for r in versions.select("trade_date").collect())
+    return {r[0]: r[1] for r in versions.select("trade_date", "new_version").collect()}
+
+
+def pending_input(
+    spark: SparkSession, source: DataFrame, source_version: str, done: DataFrame | None
+) -> tuple[list[dt.date], DataFrame, DataFrame]:
+    """The pending days, ``source``'s rows of those days, and (trade_date, version) of each."""
+    versions = pending_versions(source, source_version, done)
+    days = sorted(versions)
+    frame = spark.createDataFrame(sorted(versions.items()), "trade_date date, version timestamp")
+    return days, source.where(day_column(days)), frame
+
+
+def stamped(rows: DataFrame, versions: DataFrame) -> DataFrame:
+    """The model's rows with their day's input version and the run's timestamp (``computed_at``)."""
+    return rows.join(F.broadcast(versions), "trade_date").withColumn("computed_at", F.current_timestamp())
 
 
 def day_column(days: list[dt.date]):
