@@ -1,9 +1,11 @@
 {#
-  Pre-hook of the incremental Gold models: make room for the days the strategy recomputes.
+  Pre-hook of the Gold models that run on Athena Spark (LaymanSPY, IronCondor): make room for the
+  days the strategy recomputes there.
 
-  A strategy reads the Silver days with trade_date >= latest Silver trade_date - lookback_days
-  (its `lookback_days` config) and returns signals for exactly those days.
-  - Spark: nothing to do. insert_overwrite replaces the partitions of the days the model returns.
+  On Athena a strategy reads the Silver days with trade_date >= latest Silver trade_date -
+  athena_window_days (its config) and returns signals for exactly those days.
+  - Spark targets: nothing to do here. The model itself plans the run from its inputs' changes and
+    clears the days it replaces (optlake.gold.runs).
   - Athena: Iceberg tables take append or merge, not insert_overwrite, and a signal row has no
     natural key, so the window's days are deleted first and the model's rows appended. Older days
     stay as signal history. If the append fails after the delete, the next run recomputes the same
@@ -24,7 +26,7 @@
   {%- endset -%}
   {%- set latest = run_query(latest_query).columns[0].values() | first -%}
   {%- if latest is none -%}{{ return('') }}{%- endif -%}
-  {%- set lookback_days = config.get('lookback_days') | int -%}
+  {%- set lookback_days = config.get('athena_window_days') | int -%}
   {%- set window_start = modules.datetime.date.fromisoformat(latest | string)
       - modules.datetime.timedelta(days=lookback_days) -%}
   {{ return("delete from " ~ this ~ " where trade_date >= date'" ~ window_start.isoformat() ~ "'") }}

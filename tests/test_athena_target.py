@@ -511,7 +511,7 @@ def test_gold_python_models_on_athena_spark(aws, tmp_path: Path) -> None:
             code,
         ), code
         assert "def model(dbt, session):" in code and "df = model(dbt, spark)" in code
-        assert f"'lookback_days': {lookback}" in code
+        assert f"'athena_window_days': {lookback}" in code and "'recompute': 'window'" in code
         assert r'"enriched_options_silver": "\"awsdatacatalog\".\"trading_db\".\"enriched_options_silver\""' in code
 
     engine.answer(r"select cast\(max\(trade_date\) as varchar\) as latest", ["latest"], [["2025-01-28"]])

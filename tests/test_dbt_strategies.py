@@ -12,7 +12,7 @@ from cbbo_text import write_day
 from optlake.bronze import load
 from optlake.bronze.landing import LocalLanding
 
-D1 = dt.date(2025, 1, 10)  # outside the layman 3-day window of D2, inside the condor 30-day one
+D1 = dt.date(2025, 1, 10)
 D2 = dt.date(2025, 1, 14)
 
 D1_QUOTES = [
@@ -68,15 +68,20 @@ def test_silver_and_rejected_split_every_bronze_row(spark, built):
     ]
 
 
-def test_layman_signals_on_the_latest_days_of_its_underlying(spark, built):
+def test_layman_signals_on_every_day_of_its_underlying(spark, built):
     got = rows(
         spark,
         f"select trade_date, symbol, mid_price, signal, strategy_name, underlying "
-        f"from {built}.gold_laymanspystrategy order by symbol, mid_price",
+        f"from {built}.gold_laymanspystrategy order by trade_date, symbol, mid_price",
     )
-    assert {r[0] for r in got} == {D2}, "D1 is 4 calendar days before D2: outside the 3-day lookback"
     assert {r[4] for r in got} == {"LaymanSPYStrategy"} and {r[5] for r in got} == {"SPY"}
-    assert [(r[1], r[2], r[3]) for r in got] == [
+    assert [(r[1], r[2], r[3]) for r in got if r[0] == D1] == [
+        ("SPY   250117C00600000", Decimal("2.0"), "BUY_CALL"),
+        ("SPY   250117C00601000", Decimal("1.0"), "BUY_CALL"),
+        ("SPY   250117P00580000", Decimal("0.2"), "BUY_PUT"),
+        ("SPY   250117P00590000", Decimal("0.4"), "BUY_PUT"),
+    ]
+    assert [(r[1], r[2], r[3]) for r in got if r[0] == D2] == [
         ("SPXW  250221P05600000", Decimal("10.5"), "HOLD"),
         ("SPY   250117C00600000", Decimal("5.0"), "HOLD"),
         ("SPY   250117C00601000", Decimal("4.99"), "BUY_CALL"),
@@ -94,7 +99,7 @@ def test_layman_signals_on_the_latest_days_of_its_underlying(spark, built):
 def test_layman_keeps_the_silver_columns(spark, built):
     silver = [f.name for f in spark.table(f"{built}.enriched_options_silver").schema.fields]
     gold = [f.name for f in spark.table(f"{built}.gold_laymanspystrategy").schema.fields]
-    assert gold == [*silver, "signal", "strategy_name"]
+    assert gold == [*silver, "signal", "strategy_name", "input_fingerprint", "computed_at"]
 
 
 def test_iron_condor_legs_and_net_credit(spark, built):

@@ -1,7 +1,6 @@
 """DeltaIronCondorStrategy: one iron condor per (underlying, trade_date, expiry_date), legs chosen by delta.
 
-Reads option_analytics (Black-76 implied volatility and greeks per quote snapshot). In the lookback
-window (trade_date >= latest option_analytics trade_date - lookback_days, calendar days), each
+Reads option_analytics (Black-76 implied volatility and greeks per quote snapshot). Each
 (underlying, trade_date, expiry_date) sends its usable quotes (iv_status 'ok', a finite delta, a
 strike and a mid) at its last snapshot (the latest ts_recv among them) to
 optlake.strategies.delta_iron_condor, in Spark's Python workers (groupBy().applyInPandas):
@@ -15,10 +14,10 @@ optlake.strategies.delta_iron_condor, in Spark's Python workers (groupBy().apply
 The rules, tie-breaks and formulas in full: the module's docstring.
 
 Parameters (dbt_project.yml, models: optlake: gold: gold_deltaironcondorstrategy): short_delta (0.16),
-wing_delta (0.05), min_credit (0.10), min_credit_to_width (0, off), lookback_days (30).
+wing_delta (0.05), min_credit (0.10), min_credit_to_width (0, off), lookback_days (0: a day reads
+only itself). A run computes the days whose option_analytics changed since the last run
+(optlake.gold.runs).
 """
-
-from datetime import timedelta
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
@@ -26,14 +25,6 @@ from pyspark.sql import functions as F
 GROUP = ["underlying", "trade_date", "expiry_date"]
 #: The strategy's types for the columns it computes with (option_analytics may carry wider ones).
 CASTS = {"strike_price": "decimal(11,3)", "mid_price": "decimal(20,10)", "delta": "double"}
-
-
-def in_lookback(analytics: DataFrame, lookback_days: int) -> DataFrame:
-    """Rows with trade_date >= max(trade_date) - lookback_days (calendar days)."""
-    latest = analytics.agg(F.max("trade_date")).first()[0]
-    if latest is None:
-        return analytics.limit(0)
-    return analytics.where(F.col("trade_date") >= F.lit(latest - timedelta(days=lookback_days)))
 
 
 def last_snapshot_quotes(quotes: DataFrame, columns: list[str]) -> DataFrame:
@@ -64,6 +55,7 @@ def condors(analytics: DataFrame, params) -> DataFrame:
 
 
 def model(dbt, session):
+    from optlake.gold.runs import start_run
     from optlake.strategies.delta_iron_condor import DeltaIronCondorParams
 
     dbt.config(materialized="incremental")  # a Python model's own default (table) beats dbt_project.yml
@@ -74,4 +66,9 @@ def model(dbt, session):
         min_credit_to_width=float(dbt.config.get("min_credit_to_width")),
     )
     analytics = dbt.ref("option_analytics")
-    return condors(in_lookback(analytics, int(dbt.config.get("lookback_days"))), params)
+    run = start_run(
+        dbt, session, {"option_analytics": "version"}, key="underlying",
+        lookback_days=int(dbt.config.get("lookback_days")),
+        only=dbt.config.get("gold_symbols"),
+    )
+    return run.finish(condors(run.inputs_of(analytics), params))

@@ -1,14 +1,18 @@
 """IronCondorStrategy: one iron condor per (underlying, trade_date, expiry_date).
 
-In the lookback window (trade_date >= latest trade_date - lookback_days, calendar days), quotes
-are averaged per strike (mean mid price per option type and strike). A group with at least two
+Per trade day, quotes are averaged per strike (mean mid price per option type and strike). A group with at least two
 distinct call strikes and two distinct put strikes gets one row:
   short call = highest call strike, long call = second highest,
   short put  = lowest put strike,   long put  = second lowest,
   net_credit = short legs - long legs, rounded to cents (the old pipeline's leg choice),
   signal     = SELL_IRON_CONDOR when net_credit > 0, else HOLD.
 
-Parameters (dbt_project.yml, models: optlake: gold: gold_ironcondorstrategy): lookback_days (30).
+A day's condors read that day's quotes only (lookback_days 0). Spark targets: a run computes the days
+whose Silver changed since the last run (optlake.gold.runs). Athena Spark (no optlake package there):
+a run recomputes the last athena_window_days calendar days from the latest Silver day.
+
+Parameters (dbt_project.yml, models: optlake: gold: gold_ironcondorstrategy): lookback_days (0),
+athena_window_days (30).
 """
 
 from datetime import timedelta
@@ -86,4 +90,17 @@ def condors(quotes: DataFrame) -> DataFrame:
 def model(dbt, session):
     dbt.config(materialized="incremental")  # a Python model's own default (table) beats dbt_project.yml
     silver = dbt.ref("enriched_options_silver")
-    return condors(in_lookback(silver, int(dbt.config.get("lookback_days"))))
+    if dbt.config.get("recompute") == "window":
+        return condors(in_lookback(silver, int(dbt.config.get("athena_window_days"))))
+
+    from optlake.gold.runs import start_run
+
+    run = start_run(
+        dbt,
+        session,
+        {"enriched_options_silver": "bronze_ingested_at"},
+        key="underlying",
+        lookback_days=int(dbt.config.get("lookback_days")),
+        only=dbt.config.get("gold_symbols"),
+    )
+    return run.finish(condors(run.inputs_of(silver)))

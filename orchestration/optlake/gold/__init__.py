@@ -1,0 +1,1 @@
+"""Gold: which strategy signals to recompute (changes.py, pure) and the Spark side of a run (runs.py)."""
