@@ -12,10 +12,17 @@ import yaml
 from cbbo_text import write_day
 from optlake.bronze import load
 from optlake.bronze.landing import LocalLanding
-from optlake.settings import PROJECT_DIR
+from optlake.jobs.strategy import run_strategies
+from optlake.settings import PROJECT_DIR, Settings
 
-STRATEGIES = ["gold_deltaironcondorstrategy", "gold_ironcondorstrategy", "gold_laymanspystrategy"]
-PROJECT_PARTS = ("dbt_project.yml", "selectors.yml", "models", "macros", "python_models", "seeds", "tests/dbt")
+STRATEGIES = [
+    "gold_deltaironcondorstrategy",
+    "gold_ironcondorstrategy",
+    "gold_laymanspystrategy",
+    "gold_rsibollingerstrategy",
+    "gold_vixadaptivestrategy",
+]
+PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "selectors.yml", "models", "macros", "python_models", "seeds", "tests/dbt")
 
 
 def selected(dbt, *args: str, project_dir: Path = PROJECT_DIR) -> list[str]:
@@ -49,15 +56,14 @@ def test_all_strategies_are_active_in_the_shipped_configuration(dbt):
 
 def test_a_strategy_switched_off_is_left_out_of_every_selector(dbt, condor_off):
     assert selected(dbt, "--selector", "active_strategies", project_dir=condor_off) == [
-        "gold_deltaironcondorstrategy",
-        "gold_laymanspystrategy",
+        s for s in STRATEGIES if s != "gold_ironcondorstrategy"
     ]
     everything = selected(dbt, project_dir=condor_off)
     assert "gold_ironcondorstrategy" not in everything
     assert {"enriched_options_silver", "gold_laymanspystrategy"} <= set(everything)
 
 
-def test_a_strategy_switched_off_is_still_built_when_named(spark, dbt, condor_off, tmp_path):
+def test_a_strategy_switched_off_is_still_built_when_named(spark, dbt, settings, condor_off, tmp_path):
     schema = "switchboard"
     spark.sql(f"create database if not exists {schema}")
     write_day(
@@ -67,8 +73,10 @@ def test_a_strategy_switched_off_is_still_built_when_named(spark, dbt, condor_of
 
     dbt(schema, "build", project_dir=condor_off)
     tables = {r["tableName"] for r in spark.sql(f"show tables in {schema} like 'gold_*'").collect()}
-    assert tables == {"gold_deltaironcondorstrategy", "gold_laymanspystrategy"}
+    assert tables == set(STRATEGIES) - {"gold_ironcondorstrategy"}
 
-    dbt(schema, "build", "--select", "gold_ironcondorstrategy", project_dir=condor_off)
+    # `optlake strategy --strategies IronCondorStrategy`: the old pipeline's name, switched off or not
+    ran = run_strategies(Settings(condor_off, settings.warehouse, schema, "local"), ["IronCondorStrategy"])
+    assert ran == ["gold_ironcondorstrategy"]
     tables = {r["tableName"] for r in spark.sql(f"show tables in {schema} like 'gold_*'").collect()}
     assert tables == set(STRATEGIES)

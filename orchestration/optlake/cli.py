@@ -118,6 +118,30 @@ def cmd_daily(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_strategy(args: argparse.Namespace, settings: Settings) -> int:
+    from optlake.jobs.strategy import resolve, run_strategies, switchboard
+
+    names = [n for item in args.strategies or [] for n in item.split(",") if n.strip()]
+    symbols = [s.strip() for item in args.symbols or [] for s in item.split(",") if s.strip()]
+    if symbols and not names:
+        log.error("error: --symbols re-runs named strategies: add --strategies NAME")
+        return 2
+    if names:
+        resolve(names, switchboard(settings.project_dir))  # an unknown name fails before Spark starts
+    with spark_for(args, settings, "optlake-strategy"):
+        run_strategies(settings, names, symbols, full_refresh=args.full_refresh, test=args.test)
+    return 0
+
+
+def cmd_train_scorer(args: argparse.Namespace, settings: Settings) -> int:
+    from optlake.jobs.train_scorer import train_scorer
+
+    with spark_for(args, settings, "optlake-train-scorer") as spark:
+        report = train_scorer(spark, settings, args.out, frequency=args.frequency, horizon=args.horizon)
+    log.info("scorer written to %s: %s", report["out_path"], ", ".join(f"{k} {v}" for k, v in report.items()))
+    return 0
+
+
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     from pyspark.errors import AnalysisException, ParseException
 
@@ -230,6 +254,36 @@ def build_parser() -> argparse.ArgumentParser:
             help="CSV parser: arrow (clean files parsed in this process, files with bad lines by Spark), "
             "spark (every file by Spark), auto (default: arrow on a local Spark, spark on a cluster)",
         )
+
+    st = sub.add_parser(
+        "strategy",
+        help="run the active strategies, or named ones even when switched off (optionally for some symbols only)",
+        description="Run strategies through dbt in one process. Names: the model (gold_laymanspystrategy), the "
+        "old pipeline's name (LaymanSPYStrategy) or without 'Strategy' (LaymanSPY, VIXAdaptive); any case.",
+    )
+    st.add_argument("--strategies", nargs="+", metavar="NAME", help="strategies to run (default: the active ones)")
+    st.add_argument(
+        "--symbols",
+        nargs="+",
+        metavar="SYMBOL",
+        help="re-run only these symbols (underlyings for option strategies) on every day; other symbols' rows "
+        "are left as they are",
+    )
+    st.add_argument("--full-refresh", action="store_true", help="rebuild the strategies' tables from all their input")
+    st.add_argument("--test", action="store_true", help="also run the strategies' dbt tests (dbt build)")
+    st.set_defaults(func=cmd_strategy)
+
+    ts = sub.add_parser(
+        "train-scorer",
+        help="train the RSI/Bollinger strategy's demonstration model on the warehouse's bars (ONNX)",
+        description="Train a small scikit-learn model on the warehouse's bars and write it as ONNX, for "
+        "gold_rsibollingerstrategy's scorer (var rsi_bollinger_scorer). A demonstration of the model-with-rule-"
+        "fallback mechanism, not of any trading edge.",
+    )
+    ts.add_argument("--out", help="model file to write (default: the path of var rsi_bollinger_scorer)")
+    ts.add_argument("--frequency", choices=("1m", "5m", "daily"), default="5m", help="bars to train on (default 5m)")
+    ts.add_argument("--horizon", type=_positive, default=6, help="label horizon in bars (default 6)")
+    ts.set_defaults(func=cmd_train_scorer)
 
     q = sub.add_parser("query", help="run Spark SQL on the warehouse and print the result")
     q.add_argument("sql", help="SQL text, or the path of a .sql file (e.g. a compiled analysis in target/compiled)")

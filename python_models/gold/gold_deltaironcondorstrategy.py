@@ -67,8 +67,12 @@ def model(dbt, session):
     )
     analytics = dbt.ref("option_analytics")
     run = start_run(
-        dbt, session, {"option_analytics": "version"}, key="underlying",
+        dbt,
+        session,
+        {"option_analytics": "version"},
+        key="underlying",
         lookback_days=int(dbt.config.get("lookback_days")),
         only=dbt.config.get("gold_symbols"),
+        settings=params,
     )
     return run.finish(condors(run.inputs_of(analytics), params))

@@ -58,5 +58,6 @@ def model(dbt, session):
         key="underlying",
         lookback_days=int(dbt.config.get("lookback_days")),
         only=dbt.config.get("gold_symbols"),
+        settings=(underlying, max_mid_price),
     )
     return run.finish(signals(run.inputs_of(silver), underlying, max_mid_price))

@@ -7,7 +7,8 @@ Every input day has a version: the newest Bronze load among its rows (``bronze_i
 ``bars_version``, ``version``), so a new or reloaded day gets a new one. The **fingerprint** of a
 day hashes the versions of every input day in its window, of every input table. Gold rows carry the
 fingerprint they were computed from (``input_fingerprint``). A run recomputes exactly the days whose
-fingerprint changed (new, reloaded, or within lookback_days after a reloaded day), deletes the days
+fingerprint changed (new, reloaded, within lookback_days after a reloaded day, or all of them when
+the strategy's parameters or model file changed), deletes the days
 whose input is gone, and leaves every other day alone. A full rebuild computes every day with the
 same function, so an incremental history equals a rebuild.
 
@@ -25,9 +26,10 @@ from dataclasses import dataclass
 DayVersions = Mapping[dt.date, object]
 
 
-def fingerprints(inputs: Mapping[str, DayVersions], lookback_days: int) -> dict[dt.date, str]:
+def fingerprints(inputs: Mapping[str, DayVersions], lookback_days: int, settings: str = "") -> dict[dt.date, str]:
     """The fingerprint of every day of the first input: a hash of the (input, day, version) of every
-    input day in [day - lookback_days, day]."""
+    input day in [day - lookback_days, day], and of ``settings`` (the strategy's parameters and
+    model file: changing them recomputes every day)."""
     if lookback_days < 0:
         raise ValueError(f"lookback_days must be 0 or more calendar days, got {lookback_days}")
     if not inputs:
@@ -37,7 +39,7 @@ def fingerprints(inputs: Mapping[str, DayVersions], lookback_days: int) -> dict[
     window = dt.timedelta(days=lookback_days)
     out = {}
     for day in sorted(primary):
-        parts = [
+        parts = [settings] + [
             f"{name}:{d.isoformat()}={v}"
             for name, days in sorted(series.items())
             for d, v in days
@@ -62,7 +64,9 @@ class Plan:
         return sorted(self.compute)
 
 
-def plan(current: Mapping[dt.date, str], stored: Mapping[dt.date, str | None], only: Iterable[str] | None = None) -> Plan:
+def plan(
+    current: Mapping[dt.date, str], stored: Mapping[dt.date, str | None], only: Iterable[str] | None = None
+) -> Plan:
     """The run's plan. ``current``: the fingerprints now; ``stored``: the fingerprint of each day the
     table holds (None when its rows disagree or predate fingerprints); empty on a full build."""
     if only is not None:

@@ -21,12 +21,15 @@ and computes them again: nothing is lost for good.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyspark.sql import functions as F
 
+from optlake.gold.bars import config_list
 from optlake.gold.changes import Plan, fingerprints, plan
 
 if TYPE_CHECKING:
@@ -66,11 +69,7 @@ def stored_fingerprints(session: SparkSession, table: str) -> dict[dt.date, str 
 
 def requested_keys(value: object) -> list[str] | None:
     """The ``gold_symbols`` config (a comma-separated string or a list): None when empty."""
-    if value is None:
-        return None
-    items = value if isinstance(value, list | tuple) else str(value).split(",")
-    keys = [str(item).strip() for item in items if str(item).strip()]
-    return keys or None
+    return config_list(value) or None
 
 
 def sql_string(value: str) -> str:
@@ -124,19 +123,37 @@ class GoldRun:
         return stamped.select(*rows.columns, FINGERPRINT, F.current_timestamp().alias("computed_at"))
 
 
+def file_identity(path: str | None) -> str:
+    """A model file's part of the fingerprint: a hash of its bytes ('none', 'missing')."""
+    if path is None:
+        return "none"
+    try:
+        return hashlib.sha1(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return "missing"
+
+
 def start_run(
-    dbt, session: SparkSession, inputs: dict[str, str], *, key: str, lookback_days: int, only: object = None
+    dbt,
+    session: SparkSession,
+    inputs: dict[str, str],
+    *,
+    key: str,
+    lookback_days: int,
+    only: object = None,
+    settings: object = None,
 ) -> GoldRun:
     """Plan the run of the model ``dbt`` and clear what it replaces (see the module docstring).
 
     ``inputs``: model name -> its version column, the table whose days are the strategy's days first.
     ``key``: the column a named re-run selects on (``symbol`` or ``underlying``); ``only``: the
     model's ``gold_symbols`` config (a model must read it itself: dbt passes a Python model only the
-    config keys its own code names).
+    config keys its own code names). ``settings``: the strategy's parameters (and model file
+    identity); part of every day's fingerprint, so changing them recomputes every day.
     """
     this = str(dbt.this)
     versions = {model: day_versions(session, table_name(dbt, model), column) for model, column in inputs.items()}
-    current = fingerprints(versions, lookback_days)
+    current = fingerprints(versions, lookback_days, repr(settings))
     stored = stored_fingerprints(session, this) if dbt.is_incremental else {}
     only = requested_keys(only)
     run_plan = plan(current, stored, only)
@@ -147,7 +164,10 @@ def start_run(
             session.sql(f"delete from {this} where {key} in ({keys})")
         return GoldRun(session, key, lookback_days, run_plan)
     log.info(
-        "%s: %d of %d days to compute, %d stored days to clear", this, len(run_plan.days), len(current),
+        "%s: %d of %d days to compute, %d stored days to clear",
+        this,
+        len(run_plan.days),
+        len(current),
         len(run_plan.delete_days),
     )
     if run_plan.delete_days:
