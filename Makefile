@@ -57,6 +57,8 @@ demo: env
 		--sets options,bars --history-days $(DEMO_HISTORY) --out demo/landing
 	$(BIN)/optlake load demo/landing --reprocess
 	$(BIN)/dbt build --project-dir . --target local
+	$(BIN)/optlake train-scorer
+	$(BIN)/optlake strategy --strategies RSIBollinger
 	$(BIN)/dbt docs generate --project-dir . --target local --quiet
 	$(BIN)/python scripts/docs_coverage.py target | tail -1
 	$(BIN)/optlake summary
