@@ -30,7 +30,7 @@ RELOAD_RECOMPUTES = {
     "gold_ironcondorstrategy": {DAYS[0]},
     "gold_deltaironcondorstrategy": {DAYS[0]},
     "gold_rsibollingerstrategy": set(DAYS),  # lookback 4 days: days 2 and 3 read day 1
-    "gold_vixadaptivestrategy": set(DAYS),  # lookback 7 days
+    "gold_vixadaptivestrategy": set(DAYS),  # lookback 4 days
 }
 
 

@@ -29,6 +29,7 @@ def model(dbt, session):
         signal_bars=int(dbt.config.get("signal_bars")),
         base_threshold=float(dbt.config.get("base_threshold")),
         vix_reference=float(dbt.config.get("vix_reference")),
+        vix_sensitivity=float(dbt.config.get("vix_sensitivity")),
     )
     asset_classes = config_list(dbt.config.get("asset_classes"))
     market, volatility_index = dbt.config.get("market"), dbt.config.get("volatility_index")
