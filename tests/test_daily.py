@@ -32,6 +32,14 @@ def test_daily_loads_and_builds_every_layer(spark, settings, tmp_path):
         > 0
     )
     assert count("gold_ironcondorstrategy") > 0
+
+    def bars_5m(classes: str) -> int:
+        where = f"trade_date = date'{day}' and asset_class in ({classes})"
+        return spark.sql(f"select count(*) from {schema}.bars_5m where {where}").collect()[0][0]
+
+    # the bar strategies: one row per 5-minute bar of their asset classes
+    assert count("gold_rsibollingerstrategy") == bars_5m("'equity', 'etf', 'index'") > 0
+    assert count("gold_vixadaptivestrategy") == bars_5m("'equity'") > 0
     # The daily analytics step computes the options' snapshots (every 30 minutes and the last minute).
     assert 0 < count("option_analytics") < count("enriched_options_silver")
     assert count("vol_index") > 0 and count("iv_surface_daily") > 0

@@ -66,3 +66,18 @@ def test_strategy_names_resolve_in_every_spelling() -> None:
     assert resolve(["gold_ironcondorstrategy", "IronCondor"], STRATEGIES) == ["gold_ironcondorstrategy"]
     with pytest.raises(ValueError, match=r"unknown strategy 'Momentum'; known: laymanspystrategy, vixadaptive"):
         resolve(["Momentum"], STRATEGIES)
+
+
+def test_the_new_strategies_document_every_column_they_write() -> None:
+    import yaml
+
+    from optlake.settings import PROJECT_DIR
+    from optlake.strategies import rsi_bollinger, vix_adaptive
+
+    models = yaml.safe_load((PROJECT_DIR / "python_models" / "gold" / "_gold__models.yml").read_text())["models"]
+    documented = {m["name"]: [c["name"] for c in m["columns"]] for m in models}
+    stamps = ["input_fingerprint", "computed_at"]
+    assert documented["gold_rsibollingerstrategy"] == [*rsi_bollinger.OUTPUT_COLUMNS, *stamps]
+    assert documented["gold_vixadaptivestrategy"] == [*vix_adaptive.OUTPUT_COLUMNS, *stamps]
+    assert list(rsi_bollinger.COLUMN_DOCS) == list(rsi_bollinger.OUTPUT_COLUMNS)
+    assert list(vix_adaptive.COLUMN_DOCS) == list(vix_adaptive.OUTPUT_COLUMNS)

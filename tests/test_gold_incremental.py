@@ -23,7 +23,7 @@ from optlake.settings import PROJECT_DIR, Settings
 DAYS = (dt.date(2025, 1, 27), dt.date(2025, 1, 28), dt.date(2025, 1, 29))
 SCHEMA = "gold_inc"
 STRATEGIES = [s.model for s in switchboard(PROJECT_DIR) if s.active]
-UPSTREAM = ("run", "--select", "tag:silver", "option_analytics")
+UPSTREAM = ("run", "--select", "tag:silver", "yield_curve_daily", "option_analytics")
 #: The days a reload of day 1 must recompute, per strategy (its lookback_days, calendar days).
 RELOAD_RECOMPUTES = {
     "gold_laymanspystrategy": {DAYS[0]},
@@ -139,3 +139,31 @@ def test_incremental_history_equals_a_full_rebuild(history) -> None:
     for table in STRATEGIES:
         assert history["incremental"][table] == history["rebuilt"][table], table
         assert sum(history["rebuilt"][table].values()) > 0, table
+
+
+def decisions(spark) -> dict[tuple, int]:
+    rows = spark.sql(
+        f"select decision_source, fallback_reason, count(*) from {SCHEMA}.gold_rsibollingerstrategy group by 1, 2"
+    ).collect()
+    return {(r[0], r[1]): r[2] for r in rows}
+
+
+def test_the_rsi_strategy_scores_with_a_trained_model_and_falls_back_on_a_corrupt_one(
+    spark, dbt, settings, history, tmp_path
+) -> None:
+    from optlake.jobs.train_scorer import train_scorer
+
+    assert set(decisions(spark)) == {("rule", "model_file_missing")}  # no model in a fresh clone
+    total = sum(decisions(spark).values())
+    model = tmp_path / "rsi.onnx"
+    report = train_scorer(spark, Settings(PROJECT_DIR, settings.warehouse, SCHEMA, "local"), str(model))
+    assert report["rows"] > 1000 and len(report["classes"]) == 3
+    # a new model file changes every day's fingerprint: the run rescores the whole history
+    dbt(SCHEMA, "run", "--select", "gold_rsibollingerstrategy", "--vars", f"{{rsi_bollinger_scorer: '{model}'}}")
+    scored = decisions(spark)
+    assert set(scored) == {("model", None), ("rule", "features_incomplete")} and sum(scored.values()) == total
+    assert scored[("model", None)] > scored[("rule", "features_incomplete")]
+    corrupt = tmp_path / "corrupt.onnx"
+    corrupt.write_bytes(model.read_bytes()[:200])
+    dbt(SCHEMA, "run", "--select", "gold_rsibollingerstrategy", "--vars", f"{{rsi_bollinger_scorer: '{corrupt}'}}")
+    assert decisions(spark) == {("rule", "model_unreadable"): total}
