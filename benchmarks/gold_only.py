@@ -40,7 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     wh.load(bench.link_into(wh.path / "landing-history", history))
     wh.dbt("run")
     landing = bench.link_into(wh.path / "landing", [day])
-    result: dict = {"date": dt.date.today().isoformat(), "machine": bench.measure.machine(), "sizes": dataclasses.asdict(sizes)}
+    result: dict = {
+        "date": dt.date.today().isoformat(),
+        "machine": bench.measure.machine(),
+        "sizes": dataclasses.asdict(sizes),
+    }
     for name, extra in (("new_day", ()), ("reloaded_day", ("--reprocess",))):
         run = wh.run(str(bench.BIN / "optlake"), "daily", str(landing), *extra)
         steps = dict(

@@ -22,7 +22,16 @@ STRATEGIES = [
     "gold_rsibollingerstrategy",
     "gold_vixadaptivestrategy",
 ]
-PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "selectors.yml", "models", "macros", "python_models", "seeds", "tests/dbt")
+PROJECT_PARTS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "selectors.yml",
+    "models",
+    "macros",
+    "python_models",
+    "seeds",
+    "tests/dbt",
+)
 
 
 def selected(dbt, *args: str, project_dir: Path = PROJECT_DIR) -> list[str]:
