@@ -96,3 +96,16 @@ def test_missing_landing_folder_is_a_clear_error(tmp_path: Path) -> None:
     out = optlake(tmp_path / "warehouse", "load", str(tmp_path / "nowhere"))
     assert out.returncode == 2
     assert f"error: landing folder {tmp_path / 'nowhere'} does not exist" in out.stderr
+
+
+def test_strategy_and_train_scorer_mistakes_are_clear_errors(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    unknown = optlake(warehouse, "strategy", "--strategies", "Momentum")
+    assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+    assert "error: unknown strategy 'Momentum'; known: laymanspystrategy, ironcondorstrategy" in unknown.stderr
+    symbols_only = optlake(warehouse, "strategy", "--symbols", "AAPL")
+    assert symbols_only.returncode == 2
+    assert "error: --symbols re-runs named strategies: add --strategies NAME" in symbols_only.stderr
+    empty = optlake(warehouse, "train-scorer", "--out", str(tmp_path / "m.onnx"))
+    assert empty.returncode == 2 and "Traceback" not in empty.stderr
+    assert "trading_db.bars_5m does not exist: load bars and run Silver first" in empty.stderr

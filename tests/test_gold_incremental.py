@@ -1,6 +1,6 @@
 """Gold recomputes only what changed, for every strategy, on generated days built for real.
 
-Days 1-2 built; day 3 loaded and run (each Gold table must append day 3 only, from its Iceberg
+Days 1-2 built; the daily job on day 3 (each Gold table must append day 3 only, from its Iceberg
 snapshot summaries); day 1 reloaded and run (each table recomputes day 1 and the days whose lookback
 reaches it, nothing else); one symbol re-run by name (only its rows change); then a full rebuild of
 every strategy, which must equal the incremental history row for row.
@@ -17,6 +17,7 @@ from landings import copied_landing
 from optlake.bronze import load
 from optlake.bronze.spec import trade_date_from_name
 from optlake.generator import generate
+from optlake.jobs.daily import daily
 from optlake.jobs.strategy import run_strategies, switchboard
 from optlake.settings import PROJECT_DIR, Settings
 
@@ -80,9 +81,7 @@ def history(spark, dbt, settings, files, tmp_path_factory) -> dict:
     found["days12"] = {t: day_state(spark, t) for t in STRATEGIES}
     found["before_day3"] = {t: last_snapshot(spark, t) for t in STRATEGIES}
 
-    load(spark, copied_landing(tmp / "d3", files[DAYS[2]]), SCHEMA)
-    dbt(SCHEMA, *UPSTREAM)
-    run_strategies(here)
+    daily(spark, here, copied_landing(tmp / "d3", files[DAYS[2]]))  # the daily job on a new day
     found["day3"] = {t: day_state(spark, t) for t in STRATEGIES}
     found["day3_snapshots"] = {t: snapshots_after(spark, t, found["before_day3"][t]) for t in STRATEGIES}
 
@@ -167,3 +166,12 @@ def test_the_rsi_strategy_scores_with_a_trained_model_and_falls_back_on_a_corrup
     corrupt.write_bytes(model.read_bytes()[:200])
     dbt(SCHEMA, "run", "--select", "gold_rsibollingerstrategy", "--vars", f"{{rsi_bollinger_scorer: '{corrupt}'}}")
     assert decisions(spark) == {("rule", "model_unreadable"): total}
+
+
+@pytest.mark.parametrize(("frequency", "bars"), [("1m", "bars_1m"), ("daily", "bars_daily")])
+def test_the_rsi_strategy_runs_on_each_bar_frequency(spark, dbt, history, frequency, bars) -> None:
+    dbt(SCHEMA, "run", "--select", "gold_rsibollingerstrategy", "--vars", f"{{rsi_bollinger_frequency: {frequency}}}")
+    classes = "asset_class in ('equity', 'etf', 'index')"
+    expected = spark.sql(f"select count(*) from {SCHEMA}.{bars} where {classes}").collect()[0][0]
+    got = spark.sql(f"select count(*), count(distinct symbol) from {SCHEMA}.gold_rsibollingerstrategy").collect()[0]
+    assert got[0] == expected > 0 and got[1] == 19

@@ -138,7 +138,8 @@ def cmd_train_scorer(args: argparse.Namespace, settings: Settings) -> int:
 
     with spark_for(args, settings, "optlake-train-scorer") as spark:
         report = train_scorer(spark, settings, args.out, frequency=args.frequency, horizon=args.horizon)
-    log.info("scorer written to %s: %s", report["out_path"], ", ".join(f"{k} {v}" for k, v in report.items()))
+    details = ", ".join(f"{k} {v}" for k, v in report.items() if k != "out_path")
+    log.info("scorer written to %s (%s)", report["out_path"], details)
     return 0
 
 
