@@ -152,8 +152,10 @@ def test_the_rsi_strategy_scores_with_a_trained_model_and_falls_back_on_a_corrup
 ) -> None:
     from optlake.jobs.train_scorer import train_scorer
 
-    assert set(decisions(spark)) == {("rule", "model_file_missing")}  # no model in a fresh clone
     total = sum(decisions(spark).values())
+    absent = tmp_path / "absent.onnx"
+    dbt(SCHEMA, "run", "--select", "gold_rsibollingerstrategy", "--vars", f"{{rsi_bollinger_scorer: '{absent}'}}")
+    assert decisions(spark) == {("rule", "model_file_missing"): total}
     model = tmp_path / "rsi.onnx"
     report = train_scorer(spark, Settings(PROJECT_DIR, settings.warehouse, SCHEMA, "local"), str(model))
     assert report["rows"] > 1000 and len(report["classes"]) == 3
