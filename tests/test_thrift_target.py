@@ -37,8 +37,9 @@ ROWS = 4000
 START = dt.date(2025, 1, 27)
 LOCAL_SCHEMA = "cross_engine"
 THRIFT_SCHEMA = "trading_db"
-#: Per-row lineage of the load that wrote the row: differs between two loads of the same file.
-LOAD_COLUMNS = {"load_id", "ingested_at", "bronze_load_id", "bronze_ingested_at"}
+#: Per-row lineage of the load and run that wrote the row: differs between two loads of the same file
+#: (Gold's input_fingerprint hashes the loads' versions; computed_at is the run's time).
+LOAD_COLUMNS = {"load_id", "ingested_at", "bronze_load_id", "bronze_ingested_at", "input_fingerprint", "computed_at"}
 MODELS = (
     "enriched_options_silver",
     "enriched_options_silver_rejected",
