@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     wh = bench.Warehouse(work / "gold")
     bench.say(f"gold: loading {len(history)} history days and building every layer")
     wh.load(bench.link_into(wh.path / "landing-history", history))
+    wh.dbt("seed")
     wh.dbt("run")
     landing = bench.link_into(wh.path / "landing", [day])
     result: dict = {
