@@ -25,7 +25,7 @@ help:
 	@echo "make bench  - benchmark: 10M-row day, 20 days of history; ours vs DuckDB vs the old pipeline (~40 min)"
 	@echo "make bench-quick - the same harness on small sizes (a few minutes)"
 	@echo "make thrift-start / thrift-stop / thrift-status - the thrift target's servers (PostgreSQL metastore, Spark Thrift server)"
-	@echo "make clean  - stop the thrift servers; remove the warehouses, demo data and dbt artifacts (keeps .venv)"
+	@echo "make clean  - stop the thrift servers; remove the warehouses, demo data, the trained scorer and dbt artifacts (keeps .venv)"
 
 ADAPTER := adapters/dbt-oss-spark
 
@@ -87,4 +87,4 @@ bench-quick: env
 
 clean:
 	@if [ -d .thrift ] && [ -x $(BIN)/optlake ]; then $(BIN)/optlake thrift stop; fi
-	rm -rf warehouse demo target logs spark-warehouse derby.log .thrift
+	rm -rf warehouse demo target logs spark-warehouse derby.log .thrift scorers
