@@ -259,3 +259,7 @@ def test_missing_input_columns_are_a_clear_error() -> None:
 def test_parameters_are_checked(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         RsiBollingerParams(**kwargs)
+
+
+def test_numpy_integers_are_whole_numbers_of_bars() -> None:
+    assert RsiBollingerParams(rsi_period=np.int64(7)).rsi_period == 7

@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -189,7 +190,9 @@ class RsiBollingerParams:
     def __post_init__(self) -> None:
         for field in fields(self):
             value = getattr(self, field.name)
-            if field.type == "int" and (isinstance(value, bool) or not isinstance(value, int) or value < 2):
+            if field.type == "int" and (
+                isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 2
+            ):
                 raise ValueError(f"{field.name} must be a whole number of bars >= 2, got {value!r}")
         if not 0 < self.rsi_buy < self.rsi_sell < 100:
             raise ValueError(f"need 0 < rsi_buy < rsi_sell < 100, got rsi_buy {self.rsi_buy}, rsi_sell {self.rsi_sell}")

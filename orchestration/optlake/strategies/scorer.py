@@ -94,10 +94,12 @@ def load_scorer(path: str | os.PathLike[str] | None, expected: Sequence[str] | N
     try:
         stat = os.stat(path)
         key = (path, stat.st_size, stat.st_mtime_ns, expected)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
         key = (path, None, None, expected)
         if key not in _CACHE:
-            _remember(key, Unavailable("model_file_missing", f"{type(exc).__name__}: {exc.strerror or exc}"))
+            _remember(
+                key, Unavailable("model_file_missing", f"{type(exc).__name__}: {getattr(exc, 'strerror', None) or exc}")
+            )
         return _CACHE[key]
     if key not in _CACHE:
         try:
