@@ -302,3 +302,16 @@ def test_bad_inputs_and_parameters_are_refused() -> None:
     ):
         with pytest.raises(ValueError, match=match):
             VixAdaptiveParams(**bad)
+
+
+def test_parameters_from_a_models_config_cast_and_keep_defaults() -> None:
+    # dbt hands YAML numbers and strings; an unset key (None) keeps the code's default
+    params = VixAdaptiveParams.from_config(
+        {"beta_window": 77, "base_threshold": 2, "direction": "reversion", "min_r2": None}
+    )
+    assert (params.beta_window, params.base_threshold, params.direction) == (77, 2.0, "reversion")
+    assert isinstance(params.base_threshold, float) and params.min_r2 == VixAdaptiveParams().min_r2
+    with pytest.raises(ValueError, match="unknown VIX-adaptive parameters: \\['beta'\\]"):
+        VixAdaptiveParams.from_config({"beta": 77})
+    with pytest.raises(ValueError, match="direction must be"):
+        VixAdaptiveParams.from_config({"direction": "sideways"})

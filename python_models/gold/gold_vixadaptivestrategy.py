@@ -24,13 +24,20 @@ def model(dbt, session):
     from optlake.strategies.vix_adaptive import OUTPUT_COLUMNS, VixAdaptiveParams, analyse_window
 
     dbt.config(materialized="incremental")  # a Python model's own default (table) beats dbt_project.yml
-    params = VixAdaptiveParams(
-        beta_window=int(dbt.config.get("beta_window")),
-        signal_bars=int(dbt.config.get("signal_bars")),
-        base_threshold=float(dbt.config.get("base_threshold")),
-        vix_reference=float(dbt.config.get("vix_reference")),
-        vix_sensitivity=float(dbt.config.get("vix_sensitivity")),
-    )
+    # dbt finds a Python model's config keys in its source: each is read by a literal name
+    configured = {
+        "beta_window": dbt.config.get("beta_window"),
+        "signal_bars": dbt.config.get("signal_bars"),
+        "base_threshold": dbt.config.get("base_threshold"),
+        "vix_reference": dbt.config.get("vix_reference"),
+        "vix_sensitivity": dbt.config.get("vix_sensitivity"),
+        "direction": dbt.config.get("direction"),
+        "volume_window": dbt.config.get("volume_window"),
+        "strong_ratio": dbt.config.get("strong_ratio"),
+        "min_r2": dbt.config.get("min_r2"),
+        "min_liquidity": dbt.config.get("min_liquidity"),
+    }
+    params = VixAdaptiveParams.from_config(configured)
     asset_classes = config_list(dbt.config.get("asset_classes"))
     market, volatility_index = dbt.config.get("market"), dbt.config.get("volatility_index")
     bars = bar_rows(dbt.ref("bars_5m"), "5m")

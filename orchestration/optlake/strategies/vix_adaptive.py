@@ -99,7 +99,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -165,6 +165,15 @@ class VixAdaptiveParams:
     min_r2: float = 0.3
     min_liquidity: float = 1.0
 
+    @classmethod
+    def from_config(cls, values: dict[str, Any]) -> VixAdaptiveParams:
+        """Parameters from a model's config: each set value cast to its field's type; unset (None) keeps the default."""
+        kinds = {f.name: type(f.default) for f in fields(cls)}
+        unknown = set(values) - set(kinds)
+        if unknown:
+            raise ValueError(f"unknown VIX-adaptive parameters: {sorted(unknown)}")
+        return cls(**{name: kinds[name](value) for name, value in values.items() if value is not None})
+
     def __post_init__(self) -> None:
         for name in ("beta_window", "signal_bars", "volume_window"):
             value = getattr(self, name)
@@ -205,8 +214,8 @@ COLUMN_DOCS: dict[str, str] = {
     "spx_close": "The market's (SPX) close of the same bar; null when SPX has no such bar.",
     "vix": "The VIX close of the bar, else the latest earlier VIX close of the same trade_date; null when the day "
     "has none yet.",
-    "beta": f"OLS slope (with intercept) of the symbol's one-bar log returns on SPX's over the last beta_window "
-    f"({DEFAULTS.beta_window}) bars with both returns, S_rm / S_mm; null until the window holds that many. A return "
+    "beta": "OLS slope (with intercept) of the symbol's one-bar log returns on SPX's over the last beta_window "
+    "bars with both returns (dbt_project.yml: one session, 77), S_rm / S_mm; null until the window holds that many. A return "
     "needs the bar 5 minutes earlier: none across a missing bar or the overnight gap.",
     "beta_r2": "R^2 of that regression, S_rm^2 / (S_rr x S_mm) (the squared correlation): how well beta explains "
     "the symbol.",
