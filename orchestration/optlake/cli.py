@@ -133,6 +133,18 @@ def cmd_strategy(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_maintenance(args: argparse.Namespace, settings: Settings) -> int:
+    from optlake.jobs.maintenance import run_maintenance
+
+    tables = [t.strip() for item in args.tables or [] for t in item.split(",") if t.strip()]
+    guard = (
+        spark_for(args, settings, "optlake-maintenance") if settings.target != "athena" else contextlib.nullcontext()
+    )
+    with guard:
+        run_maintenance(settings, tables, dry_run=args.dry_run)
+    return 0
+
+
 def cmd_train_scorer(args: argparse.Namespace, settings: Settings) -> int:
     from optlake.jobs.train_scorer import train_scorer
 
@@ -273,6 +285,17 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--full-refresh", action="store_true", help="rebuild the strategies' tables from all their input")
     st.add_argument("--test", action="store_true", help="also run the strategies' dbt tests (dbt build)")
     st.set_defaults(func=cmd_strategy)
+
+    mt = sub.add_parser(
+        "maintenance",
+        help="Iceberg maintenance: compact small files, rewrite manifests, expire snapshots, remove orphan files",
+        description="Maintain the Bronze tables and every table model (dbt run-operation iceberg_maintenance): "
+        "retention per layer in dbt_project.yml (var maintenance). Prints data files, bytes, manifests and "
+        "snapshots per table before and after.",
+    )
+    mt.add_argument("--tables", nargs="+", metavar="TABLE", help="tables to maintain (default: all)")
+    mt.add_argument("--dry-run", action="store_true", help="measure and list what would be done; change nothing")
+    mt.set_defaults(func=cmd_maintenance)
 
     ts = sub.add_parser(
         "train-scorer",

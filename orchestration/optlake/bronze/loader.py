@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from optlake.bronze import duplicates
@@ -51,18 +52,22 @@ def load(
     reprocess: bool = False,
     engine: str = "auto",
     replace_day: bool = False,
+    only: Collection[str] | None = None,
 ) -> LoadReport:
     """Load every pending file (and processed ones too with ``reprocess``) of ``landing``.
 
     ``engine``: "spark" parses every file with Spark; "arrow" parses clean files with Arrow in this
     process and leaves files with bad lines to Spark; "auto" is arrow when Spark runs locally.
     ``replace_day``: a file whose rows overlap a loaded file of the same day supersedes it.
+    ``only``: file names to load (a batch of a bootstrap or of a flow); the others stay where they are.
     """
     started = time.monotonic()
     report = LoadReport.start()
     use_arrow = resolve_engine(engine, spark.sparkContext.master) == "arrow"
     ensure_tables(spark, schema)
     files = landing.list_files(include_processed=reprocess)
+    if only is not None:
+        files = [f for f in files if f.name in set(only)]
     if not files:
         log.info("Nothing to load in %s.", landing.root)
         return report

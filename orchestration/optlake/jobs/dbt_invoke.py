@@ -7,6 +7,7 @@ Spark session, so a pipeline that loads Bronze and then runs dbt starts one JVM,
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from optlake.settings import Settings
@@ -17,9 +18,16 @@ class DbtError(RuntimeError):
 
 
 def invoke_dbt(
-    settings: Settings, *args: str, project_dir: Path | None = None, target_path: Path | None = None, check: bool = True
+    settings: Settings,
+    *args: str,
+    project_dir: Path | None = None,
+    target_path: Path | None = None,
+    check: bool = True,
+    callbacks: list[Callable] | None = None,
 ):
-    """Run `dbt ARGS` on the settings' warehouse and schema; returns dbt's result object."""
+    """Run `dbt ARGS` on the settings' warehouse and schema; returns dbt's result object.
+
+    ``callbacks`` receive every event dbt fires (e.g. a macro's `log()` lines)."""
     from dbt.cli.main import dbtRunner
 
     project_dir = project_dir or settings.project_dir
@@ -30,7 +38,7 @@ def invoke_dbt(
     if target_path is not None:
         paths += ["--target-path", str(target_path), "--log-path", str(target_path)]
     try:
-        result = dbtRunner().invoke([*args, *paths])
+        result = dbtRunner(callbacks=callbacks or []).invoke([*args, *paths])
     finally:
         for key, value in saved.items():
             if value is None:
