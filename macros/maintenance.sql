@@ -3,7 +3,8 @@
       dbt run-operation iceberg_maintenance --args '{tables: [...], dry_run: false}'
 
   The tables: the Bronze sources and every model materialized as a table (incremental or not),
-  built on this target; `tables` narrows them by name. Per table, in order:
+  built on this target; `tables` narrows them by name; retain_last and max_snapshot_age_days, when
+  given, override every layer's retention for this run. Per table, in order:
     1. compaction of small data files to var maintenance.target_file_size_mb,
     2. manifest rewrite,
     3. snapshot expiry: keep the newest retain_last snapshots and every snapshot younger than
@@ -21,7 +22,7 @@
   line of JSON after the marker `optlake-maintenance `, which the optlake CLI collects into its
   report; the statements too.
 #}
-{% macro iceberg_maintenance(tables=none, dry_run=false) %}
+{% macro iceberg_maintenance(tables=none, dry_run=false, retain_last=none, max_snapshot_age_days=none) %}
   {%- if not execute -%}{{ return('') }}{%- endif -%}
   {%- set settings = var('maintenance') -%}
   {%- set candidates = maintenance_tables() -%}
@@ -42,6 +43,10 @@
       {%- do maintenance_log({'table': table.name, 'layer': table.layer, 'status': 'absent'}) -%}
     {%- else -%}
       {%- set policy = maintenance_policy(table.layer, settings) -%}
+      {%- if retain_last is not none -%}{%- do policy.update({'retain_last': retain_last | int}) -%}{%- endif -%}
+      {%- if max_snapshot_age_days is not none -%}
+        {%- do policy.update({'max_snapshot_age_days': max_snapshot_age_days | float}) -%}
+      {%- endif -%}
       {%- set before = maintenance_stats(relation) -%}
       {%- set statements = maintenance_statements(relation, policy) -%}
       {%- set row = {'table': table.name, 'layer': table.layer, 'before': before, 'statements': statements,

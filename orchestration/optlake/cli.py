@@ -112,10 +112,39 @@ def cmd_daily(args: argparse.Namespace, settings: Settings) -> int:
     landing = open_landing(args.location)
     try:
         with spark_for(args, settings, "optlake-daily") as spark:
-            daily(spark, settings, landing, reprocess=args.reprocess, engine=args.engine, replace_day=args.replace_day)
+            daily(
+                spark,
+                settings,
+                landing,
+                reprocess=args.reprocess,
+                engine=args.engine,
+                replace_day=args.replace_day,
+                test=args.test,
+            )
     finally:
         landing.close()
     return 0
+
+
+def cmd_bootstrap(args: argparse.Namespace, settings: Settings) -> int:
+    from optlake.bronze import open_landing
+    from optlake.jobs.bootstrap import bootstrap
+
+    landing = open_landing(args.location)
+    try:
+        with spark_for(args, settings, "optlake-bootstrap") as spark:
+            result = bootstrap(
+                spark,
+                settings,
+                landing,
+                batch_files=args.batch_files,
+                build=not args.no_build,
+                compact=not args.no_compact,
+                engine=args.engine,
+            )
+    finally:
+        landing.close()
+    return 1 if args.strict and (result.count("rejected") or result.count("duplicate")) else 0
 
 
 def cmd_strategy(args: argparse.Namespace, settings: Settings) -> int:
@@ -141,7 +170,13 @@ def cmd_maintenance(args: argparse.Namespace, settings: Settings) -> int:
         spark_for(args, settings, "optlake-maintenance") if settings.target != "athena" else contextlib.nullcontext()
     )
     with guard:
-        run_maintenance(settings, tables, dry_run=args.dry_run)
+        run_maintenance(
+            settings,
+            tables,
+            dry_run=args.dry_run,
+            retain_last=args.retain_last,
+            max_snapshot_age_days=args.max_snapshot_age_days,
+        )
     return 0
 
 
@@ -251,7 +286,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     dl = sub.add_parser("daily", help="the daily job in one process: load Bronze, run Silver and the active strategies")
     dl.add_argument("location", help="landing folder or s3://bucket/prefix")
+    dl.add_argument(
+        "--test", action="store_true", help="then run the dbt tests of the days it loaded (their rows only)"
+    )
     dl.set_defaults(func=cmd_daily)
+
+    bs = sub.add_parser(
+        "bootstrap",
+        help="backfill every pending file in one job (batches, resumable), then build every layer and compact",
+        description="Load every pending file of LOCATION in batches (progress per batch), then `dbt build` (every "
+        "layer and the active strategies, with their tests), then Iceberg maintenance. Killed part-way, run it "
+        "again: it continues with the files still pending and loads nothing twice.",
+    )
+    bs.add_argument("location", help="landing folder or s3://bucket/prefix")
+    bs.add_argument("--batch-files", type=_positive, default=20, help="files per load batch (default 20)")
+    bs.add_argument("--no-build", action="store_true", help="load only (build later with dbt build)")
+    bs.add_argument("--no-compact", action="store_true", help="skip the maintenance step")
+    bs.add_argument("--strict", action="store_true", help="exit 1 when any file was rejected or a duplicate")
+    bs.set_defaults(func=cmd_bootstrap)
     for p in (ld, dl):
         p.add_argument("--reprocess", action="store_true", help="also reload files already in processed/")
         p.add_argument(
@@ -260,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="a file whose rows overlap an already loaded file of the same trading day supersedes it "
             "(a corrected re-delivery); without it such a file is rejected as a duplicate",
         )
+    for p in (ld, dl, bs):
         p.add_argument(
             "--engine",
             choices=ENGINES,
@@ -295,6 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mt.add_argument("--tables", nargs="+", metavar="TABLE", help="tables to maintain (default: all)")
     mt.add_argument("--dry-run", action="store_true", help="measure and list what would be done; change nothing")
+    mt.add_argument("--retain-last", type=_positive, help="keep this many snapshots per table (overrides the layers')")
+    mt.add_argument(
+        "--max-snapshot-age-days",
+        type=_number(float, 0, "a number of days >= 0"),
+        help="keep every snapshot younger than this (overrides the layers'; 0: only --retain-last's)",
+    )
     mt.set_defaults(func=cmd_maintenance)
 
     ts = sub.add_parser(

@@ -95,12 +95,29 @@ def collect(report: MaintenanceReport):
     return callback
 
 
-def run_maintenance(settings: Settings, tables: list[str] | None = None, dry_run: bool = False) -> MaintenanceReport:
+def run_maintenance(
+    settings: Settings,
+    tables: list[str] | None = None,
+    dry_run: bool = False,
+    retain_last: int | None = None,
+    max_snapshot_age_days: float | None = None,
+) -> MaintenanceReport:
     """Maintain the named tables (default: every Bronze and table model); returns the report.
 
-    On the local target the caller holds the Spark session (dbt's session connection uses it)."""
+    ``retain_last`` / ``max_snapshot_age_days`` override the layers' retention (var maintenance) for
+    this run. On the local target the caller holds the Spark session (dbt's session connection uses it)."""
+    if retain_last is not None and retain_last < 1:
+        raise ValueError(f"retain_last must keep at least 1 snapshot, got {retain_last}")
+    if max_snapshot_age_days is not None and max_snapshot_age_days < 0:
+        raise ValueError(f"max_snapshot_age_days must be >= 0, got {max_snapshot_age_days}")
     report = MaintenanceReport(dry_run=dry_run)
-    arguments = {"dry_run": dry_run, **({"tables": list(tables)} if tables else {})}
+    arguments: dict = {"dry_run": dry_run}
+    if tables:
+        arguments["tables"] = list(tables)
+    if retain_last is not None:
+        arguments["retain_last"] = retain_last
+    if max_snapshot_age_days is not None:
+        arguments["max_snapshot_age_days"] = max_snapshot_age_days
     log.info("maintenance%s: %s", " (dry run)" if dry_run else "", ", ".join(tables) if tables else "every table")
     invoke_dbt(
         settings,
