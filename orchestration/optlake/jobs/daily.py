@@ -1,14 +1,19 @@
 """`optlake daily`: the daily job in one process: load new files into Bronze, then run Silver
-incrementally and the active strategies, all on one Spark session (one JVM)."""
+incrementally, the market data and analytics, and the active strategies, all on one Spark session
+(one JVM); optionally the dbt tests of the days it loaded."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from typing import TYPE_CHECKING
 
+import yaml
+
 from optlake.bronze import load
 from optlake.bronze.landing import Landing
+from optlake.bronze.report import LoadReport
 from optlake.jobs.dbt_invoke import invoke_dbt
 from optlake.settings import Settings
 
@@ -17,13 +22,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: dbt steps of the daily job. Tests (`dbt test`) are left to a separate run: the reconciliation
-#: test reads every day, which a daily job that should cost the same on day 300 must not do.
+#: dbt steps of the daily job. Its tests (`--test`) read the loaded days only (test_days).
 DBT_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("silver", ("run", "--select", "tag:silver")),  # staging and intermediate views, options Silver, bars
     ("analytics", ("run", "--select", "tag:analytics")),  # indicators and the yield curve
     ("gold", ("run", "--selector", "active_strategies")),
 )
+
+
+#: What test_days tests: the Bronze sources and every model the daily steps build.
+TESTED = ("source:bronze", "tag:silver", "tag:analytics", "tag:strategy")
 
 
 def daily(
@@ -33,21 +41,50 @@ def daily(
     reprocess: bool = False,
     engine: str = "auto",
     replace_day: bool = False,
+    test: bool = False,
 ) -> dict[str, float]:
-    """Run the daily job; returns seconds per step (bronze, silver, analytics, gold)."""
+    """Run the daily job; returns seconds per step (bronze, silver, analytics, gold, and test)."""
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
-    load(spark, landing, settings.schema, reprocess=reprocess, engine=engine, replace_day=replace_day)
+    report = load(spark, landing, settings.schema, reprocess=reprocess, engine=engine, replace_day=replace_day)
     seconds["bronze"] = time.monotonic() - t0
-    seeds = sorted(p.stem for p in (settings.project_dir / "seeds").glob("*.csv"))
-    missing = [name for name in seeds if not spark.catalog.tableExists(f"{settings.schema}.{name}")]
-    if missing:
-        log.info("dbt seed (missing on this warehouse: %s)", ", ".join(missing))
-        invoke_dbt(settings, "seed", "--quiet")
+    seed_missing(spark, settings)
     for name, args in DBT_STEPS:
         t0 = time.monotonic()
         log.info("dbt %s", " ".join(args))
         invoke_dbt(settings, *args, "--quiet")
         seconds[name] = time.monotonic() - t0
+    if test:
+        t0 = time.monotonic()
+        test_days(settings, loaded_days(report))
+        seconds["test"] = time.monotonic() - t0
     log.info("daily: %s", ", ".join(f"{name} {s:.1f} s" for name, s in seconds.items()))
     return seconds
+
+
+def seed_missing(spark: SparkSession, settings: Settings) -> None:
+    """dbt seed, when a seed table is missing on this warehouse."""
+    seeds = sorted(p.stem for p in (settings.project_dir / "seeds").glob("*.csv"))
+    missing = [name for name in seeds if not spark.catalog.tableExists(f"{settings.schema}.{name}")]
+    if missing:
+        log.info("dbt seed (missing on this warehouse: %s)", ", ".join(missing))
+        invoke_dbt(settings, "seed", "--quiet")
+
+
+def loaded_days(report: LoadReport) -> list[dt.date]:
+    """The trading days a load wrote (files loaded, or superseded by a re-delivery)."""
+    return sorted({r.trade_date for r in report.results if r.status in ("loaded", "replaced") and r.trade_date})
+
+
+def test_days(settings: Settings, days: list[dt.date]) -> None:
+    """dbt's generic tests of the daily layers, on these trading days' rows only (var test_days;
+    macros/test_days.sql). The singular tests read every day, so they are left to `dbt test`."""
+    if not days:
+        log.info("dbt test: no day loaded, nothing to test")
+        return
+    log.info("dbt test of %s", ", ".join(d.isoformat() for d in days))
+    variables = yaml.safe_dump({"test_days": [d.isoformat() for d in days]}, default_flow_style=True).strip()
+    invoke_dbt(settings, "test", "--select", *TESTED, "--exclude", "test_type:singular", "--vars", variables, "--quiet")
+
+
+test_days.__test__ = False  # not a pytest test when a test module imports it
