@@ -7,7 +7,7 @@
 {% macro get_where_subquery(relation) -%}
   {%- set where = config.get('where') -%}
   {%- set days = var('test_days', none) -%}
-  {%- if days and relation_has_trade_date(relation) -%}
+  {%- if execute and days and relation_has_trade_date(relation) -%}
     {%- set day_list = [] -%}
     {%- for day in (days.split(',') if days is string else days) -%}
       {%- do day_list.append("date '" ~ (day | string | trim) ~ "'") -%}

@@ -18,9 +18,19 @@ def test_daily_loads_and_builds_every_layer(spark, settings, tmp_path):
     generate(tmp_path, days=1, rows_per_day=5_000, start=day, sets=("options", "bars"), history_days=30)
     here = Settings(PROJECT_DIR, settings.warehouse, schema, "local")
     with captured_log() as said:
-        seconds = daily(spark, here, LocalLanding(tmp_path))
+        seconds = daily(spark, here, LocalLanding(tmp_path), test=True)
 
-    assert set(seconds) == {"bronze", "silver", "analytics", "gold"} and all(s > 0 for s in seconds.values())
+    assert set(seconds) == {"bronze", "silver", "analytics", "gold", "test"} and all(s > 0 for s in seconds.values())
+    assert any(line.startswith("dbt test of 2024-12-18, ") and line.endswith(", 2025-02-03") for line in said)
+    # --test: the generic tests read the loaded day only (macros/test_days.sql), grain tests included
+    compiled = PROJECT_DIR / "target" / "compiled" / "optlake" / "models"
+    texts = [
+        (compiled / "bars" / "_bars__models.yml" / "unique_key_combination_bars_5m_symbol__ts_start.sql").read_text(),
+        (compiled / "silver" / "_silver__models.yml" / "not_null_enriched_options_silver_root.sql").read_text(),
+    ]
+    assert all(
+        "where trade_date in (date '2024-12-18', " in t and "date '2025-02-03')) dbt_subquery" in t for t in texts
+    )
 
     def count(table):
         return spark.sql(f"select count(*) from {schema}.{table} where trade_date = date'{day}'").collect()[0][0]
