@@ -164,7 +164,8 @@
 {% endmacro %}
 
 {% macro athena__maintenance_statements(relation, policy) %}
-  {%- set table = '"' ~ relation.schema ~ '"."' ~ relation.identifier ~ '"' -%}
+  {#- unquoted: ALTER TABLE ... SET TBLPROPERTIES, OPTIMIZE and VACUUM are not Trino statements -#}
+  {%- set table = relation.schema ~ '.' ~ relation.identifier -%}
   {%- set statements = [
     "alter table " ~ table ~ " set tblproperties ('vacuum_min_snapshots_to_keep'='" ~ policy.retain_last | int
       ~ "', 'vacuum_max_snapshot_age_seconds'='" ~ (policy.max_snapshot_age_days | float * 86400) | int

@@ -528,6 +528,37 @@ def test_gold_python_models_on_athena_spark(aws, tmp_path: Path) -> None:
     assert not {k: v for k, v in problems.items() if v}, problems
 
 
+def test_maintenance_on_athena_is_optimize_and_vacuum_driven_by_table_properties(aws, tmp_path: Path) -> None:
+    """`optlake maintenance` on the athena target: the run-operation measures the table from its
+    $files, $manifests and $snapshots tables, sets the VACUUM retention properties, then OPTIMIZE
+    (bin-pack) and VACUUM; a dry run only measures."""
+    endpoint, engine = aws
+    env = athena_env(endpoint)
+    engine.answer(
+        r'"bronze_bars\$files"\)\s+as\s+data_files',
+        ["data_files", "bytes", "manifests", "snapshots"],
+        [["40", "123456", "7", "12"]],
+    )
+    table = "trading_db.bronze_bars"
+
+    first = len(engine.queries)
+    args = "{tables: [bronze_bars], dry_run: true}"
+    dry = dbt(env, tmp_path / "dry", "run-operation", "iceberg_maintenance", "--args", args)
+    assert "bronze_bars (bronze): 40 data files, 7 manifests, 12 snapshots (dry run)" in dry.stdout
+    assert not [q for q in sent_statements(engine)[first:] if not q.lower().lstrip("( ").startswith("select")]
+
+    first = len(engine.queries)
+    args = "{tables: [bronze_bars], retain_last: 5, max_snapshot_age_days: 2}"
+    dbt(env, tmp_path / "run", "run-operation", "iceberg_maintenance", "--args", args)
+    sent = [squash(q) for q in sent_statements(engine)[first:] if not q.lower().lstrip("( ").startswith("select")]
+    assert sent == [
+        f"alter table {table} set tblproperties ('vacuum_min_snapshots_to_keep'='5', "
+        "'vacuum_max_snapshot_age_seconds'='172800', 'optimize_rewrite_delete_file_threshold'='2')",
+        f"optimize {table} rewrite data using bin_pack",
+        f"vacuum {table}",
+    ]
+
+
 def test_iam_policies_parse_are_scoped_and_documented() -> None:
     """deploy/aws/*.json are valid IAM documents, grant no wildcard action or resource except the
     CloudWatch metric namespace condition, and docs/athena.md points to each of them."""
