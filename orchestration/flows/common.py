@@ -53,11 +53,16 @@ def flow_settings(warehouse: str | None = None, schema: str | None = None, targe
 
 
 def shared_spark(settings: Settings) -> SparkSession:
-    """The process's Spark session (started on first use, then the same one for every task)."""
+    """The process's Spark session (started on first use, then the same one for every task), made the
+    active session of the calling thread: a task's thread has none, and Iceberg calls made from Python
+    (the loader's Spark3Util.loadIcebergTable) read the catalog settings from the thread's active
+    session, without which `spark_catalog` is Spark's built-in one ("... is not an Iceberg table")."""
     from optlake.targets.spark_session import get_spark
 
     with _SPARK_LOCK:
-        return get_spark(settings, APP_NAME)
+        spark = get_spark(settings, APP_NAME)
+    spark._jvm.SparkSession.setActiveSession(spark._jsparkSession)
+    return spark
 
 
 _held: dict[Path, int] = {}  # warehouses this process holds the lock of, and how many flows hold it
@@ -111,8 +116,17 @@ def run_dbt(settings: Settings, *args: str):
     """``dbt ARGS --quiet`` in this process, holding the dbt lock; dbt's result object."""
     from optlake.jobs.dbt_invoke import invoke_dbt
 
+    spark_session_for(settings)
     with one_at_a_time(DBT_LOCK, f"dbt {' '.join(args)}"):
         return invoke_dbt(settings, *args, "--quiet")
+
+
+def spark_session_for(settings: Settings) -> None:
+    """The shared session, active in this thread, on the targets whose dbt uses an embedded session."""
+    from optlake.targets.spark_session import SPARK_TARGETS
+
+    if settings.target in SPARK_TARGETS:
+        shared_spark(settings)
 
 
 def seed_missing(settings: Settings) -> None:

@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.artifacts import daily_markdown
 from flows.common import (
+    DBT_LOCK,
     LOAD_LOCK,
     flow_settings,
     one_at_a_time,
@@ -25,6 +26,7 @@ from flows.common import (
     seed_missing,
     shared_spark,
     signal_counts,
+    spark_session_for,
     sql_dates,
     warehouse_guard,
 )
@@ -101,9 +103,9 @@ def dbt_step(settings: Settings, step: str, args: tuple[str, ...]) -> None:
 @task(name="strategies", cache_policy=NO_CACHE)
 def run_strategy_step(settings: Settings, names: list[str] | None) -> list[str]:
     """The named strategies, else the active ones (optlake.jobs.strategy.run_strategies); their models."""
-    from flows.common import DBT_LOCK
     from optlake.jobs import strategy
 
+    spark_session_for(settings)
     with one_at_a_time(DBT_LOCK, "strategies"):
         return strategy.run_strategies(settings, names or None)
 
@@ -111,9 +113,9 @@ def run_strategy_step(settings: Settings, names: list[str] | None) -> list[str]:
 @task(name="test-new-days", cache_policy=NO_CACHE)
 def test_new_days(settings: Settings, days: list[dt.date]) -> None:
     """dbt's generic tests of the daily layers on the days just loaded (optlake.jobs.daily.test_days)."""
-    from flows.common import DBT_LOCK
     from optlake.jobs import daily as job
 
+    spark_session_for(settings)
     with one_at_a_time(DBT_LOCK, "dbt test"):
         job.test_days(settings, days)
 
@@ -132,15 +134,14 @@ def count_signals(settings: Settings, model: str, days: list[dt.date]) -> dict[s
 @task(name="maintenance", cache_policy=NO_CACHE)
 def weekly_maintenance(settings: Settings, tables: list[str] | None) -> str:
     """Iceberg maintenance (optlake.jobs.maintenance.run_maintenance); its report as Markdown."""
-    from flows.common import DBT_LOCK
     from optlake.jobs.maintenance import run_maintenance
 
-    shared_spark(settings)  # the local target's dbt session connection uses it
+    spark_session_for(settings)  # the local target's dbt session connection uses it
     with one_at_a_time(DBT_LOCK, "maintenance"):
         return run_maintenance(settings, tables or None).markdown()
 
 
-@flow(name="optlake-daily", log_prints=True)
+@flow(name="optlake-daily")
 def daily(
     location: str,
     run_date: dt.date | None = None,
