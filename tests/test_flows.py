@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import shutil
 import threading
 import time
@@ -282,3 +283,31 @@ def test_symbol_flows_fan_out_while_dbt_runs_one_at_a_time(world):
     assert len(calls) >= 8
     for (args, _, end), (later, start, _) in itertools.pairwise(calls):
         assert end <= start, f"dbt {args[:3]} overlapped dbt {later[:3]}"
+
+
+def test_prefect_yaml_deploys_every_flow(prefect):
+    """`prefect deploy --all` of prefect.yaml against the test server: four deployments on the process pool."""
+    import subprocess
+    import sys
+
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    from optlake.settings import PROJECT_DIR
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "OPTLAKE_PROJECT_DIR": str(PROJECT_DIR)}
+    cli = [sys.executable, "-m", "prefect"]
+    for args in (["work-pool", "create", "optlake-process", "--type", "process"], ["--no-prompt", "deploy", "--all"]):
+        done = subprocess.run([*cli, *args], env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    with get_client(sync_client=True) as client:
+        deployments = {d.name: d for d in client.read_deployments()}
+    assert {name: d.entrypoint for name, d in deployments.items()} == {
+        "daily": "orchestration/flows/daily.py:daily",
+        "backfill": "orchestration/flows/backfill.py:backfill",
+        "analyze-symbols": "orchestration/flows/symbols.py:analyze_symbols",
+        "analyze-symbol": "orchestration/flows/symbols.py:analyze_symbol",
+    }
+    daily = deployments["daily"]
+    assert daily.work_pool_name == "optlake-process" and daily.schedules[0].schedule.cron == "30 22 * * *"
+    assert daily.job_variables["env"]["OPTLAKE_PROJECT_DIR"] == str(PROJECT_DIR)
