@@ -107,6 +107,16 @@ def artifact(flow_run_id) -> str:
     return found[0].data
 
 
+def run_log(flow_run_id) -> list[str]:
+    """The messages of a flow run's log (its tasks' too) in the Prefect API."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])), limit=200)
+    return [log.message for log in logs]
+
+
 def task_runs(flow_run_id) -> dict:
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
@@ -247,6 +257,10 @@ def test_daily_flow_on_a_new_day(world, generated, monkeypatch):
     assert "| market_data |" in md and "| maintenance |" in md
     assert "## Weekly maintenance\n\n| table | data_files | bytes | manifests | snapshots |" in md
     assert "| bronze_options_chain |" in md.split("## Weekly maintenance")[1]
+    # the loader's own messages are in the run's log
+    assert any(
+        m.startswith("Load ") and " 1 rejected; rows read " in m for m in run_log(state.state_details.flow_run_id)
+    )
 
 
 def test_symbol_flows_fan_out_while_dbt_runs_one_at_a_time(world):

@@ -39,8 +39,37 @@ _SPARK_LOCK = threading.Lock()
 APP_NAME = "optlake-flows"
 
 
+class RunLogHandler(logging.Handler):
+    """Prefect's API log handler for the records made inside a flow or task run; records from threads
+    without one (dbt's own worker threads) still reach the console through the root logger."""
+
+    def __init__(self) -> None:
+        from prefect.logging.handlers import APILogHandler
+
+        super().__init__()
+        self.api = APILogHandler()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from prefect.context import FlowRunContext, TaskRunContext
+
+        if FlowRunContext.get() or TaskRunContext.get():
+            self.api.handle(record)
+
+
+def forward_optlake_logs() -> None:
+    """Send the optlake jobs' messages (INFO and up) to the run's log in the Prefect API, as
+    PREFECT_LOGGING_EXTRA_LOGGERS=optlake would, at the level the jobs log at. Idempotent."""
+    target = logging.getLogger("optlake")
+    if not any(isinstance(h, RunLogHandler) for h in target.handlers):
+        target.addHandler(RunLogHandler())
+    if target.level == logging.NOTSET:
+        target.setLevel(logging.INFO)
+
+
 def flow_settings(warehouse: str | None = None, schema: str | None = None, target: str | None = None) -> Settings:
-    """Settings from the environment (OPTLAKE_WAREHOUSE, OPTLAKE_SCHEMA, ...), overridden by a flow's parameters."""
+    """Settings from the environment (OPTLAKE_WAREHOUSE, OPTLAKE_SCHEMA, ...), overridden by a flow's
+    parameters; also forwards the optlake jobs' log messages to the flow run's log."""
+    forward_optlake_logs()
     settings = Settings.from_env()
     changes: dict = {}
     if warehouse:
