@@ -103,8 +103,9 @@ def artifact(flow_run_id) -> str:
         found = client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
         )
-    assert len(found) == 1 and found[0].type == "markdown", found
-    return found[0].data
+    markdown = [a for a in found if a.type == "markdown"]  # a failed run also has its result's artifact
+    assert len(markdown) == 1, found
+    return markdown[0].data
 
 
 def run_log(flow_run_id) -> list[str]:
@@ -182,6 +183,39 @@ def test_backfill_loads_day_batches_retries_a_failed_one_and_builds_once(world, 
     assert f"| {DAYS[1]} | {per_day[DAYS[1]]} | Completed | 2 | {per_day[DAYS[1]]} | 0 |" in md
     assert f"| count | {files} | {result['rows_loaded']:,} | {result['rows_loaded']:,} | 0 |" in md
     assert "`dbt build --select tag:silver` succeeded." in md
+
+
+def test_a_batch_failing_for_good_fails_the_backfill_after_its_artifact(world, generated, tmp_path, monkeypatch):
+    from flows.backfill import backfill
+
+    day = DAYS[2]
+    name = f"opra-pillar-{day:%Y%m%d}.cbbo-1m.csv"
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    shutil.copy(next(p for p in generated[day] if p.name == name), landing / name)
+
+    def unreadable(self, f):
+        raise PermissionError(f"[Errno 13] Permission denied: {f.uri}")
+
+    monkeypatch.setattr(LocalLanding, "local_path", unreadable)
+    state = backfill(
+        str(landing),
+        retries=1,
+        retry_delay_seconds=0,
+        warehouse=world["warehouse"],
+        schema_name=SCHEMA,
+        return_state=True,
+    )
+    assert state.is_failed() and f"backfill: 1 batch(es) failed: {day}" in state.message
+    assert task_runs(state.state_details.flow_run_id)[f"load {day}"].run_count == 2
+    md = artifact(state.state_details.flow_run_id)
+    assert f"| {day} | 1 | Failed | 2 | 0 | 0 | 0 | 0 |" in md
+    assert f"## dbt build\n\nNot run: batch(es) {day} failed." in md
+    assert (landing / name).exists()  # still pending, for the next run
+    assert (
+        count(world["spark"], f"select count(*) from {SCHEMA}.bronze_options_chain where trade_date = date '{day}'")
+        == 0
+    )
 
 
 def test_daily_flow_on_a_new_day(world, generated, monkeypatch):

@@ -175,7 +175,7 @@ def daily(
     days: list[dt.date] = []
     signals: dict[str, dict[str, int]] = {}
     notes: list[str] = []
-    maintenance_md = None if maintain else f"Not due: runs on {maintenance_weekday.capitalize()}s ({day:%A} today)."
+    maintenance_md = None if maintain else f"Not due: runs on {maintenance_weekday.capitalize()}s; {day} is a {day:%A}."
 
     def timed(name: str, call, *args):
         t0 = time.monotonic()
@@ -194,7 +194,8 @@ def daily(
                 report = timed("load", load_landing, settings, location, reprocess, engine, replace_day)
                 reports.append(report)
                 days = loaded_days(report)
-                logger.info("loaded %d file(s); new days: %s", len(report.by_status("loaded")), days or "none")
+                new = ", ".join(d.isoformat() for d in days) or "none"
+                logger.info("loaded %d file(s); new days: %s", len(report.by_status("loaded")), new)
             if set(chosen) & {"silver", "market_data", "analytics", "strategies", "test"}:
                 timed("seed", seed, settings)
             for name, args in dbt_steps():
