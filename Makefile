@@ -15,7 +15,7 @@ DEMO_ROWS ?= 400000
 DEMO_START ?= 2025-01-27
 DEMO_HISTORY ?= 210
 
-.PHONY: env thrift-deps thrift-start thrift-stop thrift-status demo test test-fast lint lint-python bench bench-quick clean help
+.PHONY: env thrift-deps browser-deps thrift-start thrift-stop thrift-status demo test test-fast lint lint-python bench bench-quick clean help
 
 help:
 	@echo "make demo   - install, generate $(DEMO_DAYS) sample days of quotes and bars ($(DEMO_HISTORY) days of daily history), load Bronze, build every layer, print tables, indicators and signals, then maintain the tables (report)"
@@ -43,6 +43,10 @@ env: $(STAMP)
 thrift-deps:
 	@bash scripts/install-thrift-deps.sh
 
+# A headless Chromium (Debian package) for the browser tests of `optlake report` and the dbt docs site.
+browser-deps:
+	@bash scripts/install-browser-deps.sh
+
 thrift-start: env thrift-deps
 	$(BIN)/optlake thrift start
 
@@ -65,7 +69,7 @@ demo: env
 	$(BIN)/optlake maintenance
 
 # The thrift tests start their own PostgreSQL and Thrift server (on free ports, in a temporary folder).
-test: env thrift-deps lint-python
+test: env thrift-deps browser-deps lint-python
 	$(BIN)/python -m pytest
 
 # The inner loop: everything not marked `integration` (see pyproject.toml and tests/conftest.py).
