@@ -376,6 +376,10 @@ def build_parser() -> argparse.ArgumentParser:
     sm = sub.add_parser("summary", help="print the tables of the schema with row counts and the last load")
     sm.set_defaults(func=cmd_summary)
 
+    from optlake.report.cli import add_report_parser
+
+    add_report_parser(sub)
+
     th = sub.add_parser(
         "thrift", help="start, stop or show the thrift target's servers (PostgreSQL metastore, Spark Thrift server)"
     )
