@@ -380,6 +380,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_report_parser(sub)
 
+    from optlake.emr.cli import add_emr_parser
+
+    add_emr_parser(sub)
+
     th = sub.add_parser(
         "thrift", help="start, stop or show the thrift target's servers (PostgreSQL metastore, Spark Thrift server)"
     )
