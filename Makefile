@@ -18,7 +18,7 @@ DEMO_HISTORY ?= 210
 .PHONY: env thrift-deps browser-deps thrift-start thrift-stop thrift-status demo test test-fast lint lint-python bench bench-quick clean help
 
 help:
-	@echo "make demo   - install, generate $(DEMO_DAYS) sample days of quotes and bars ($(DEMO_HISTORY) days of daily history), load Bronze, build every layer, print tables, indicators and signals, then maintain the tables (report)"
+	@echo "make demo   - install, generate $(DEMO_DAYS) sample days of quotes and bars ($(DEMO_HISTORY) days of daily history), load Bronze, build every layer, print tables, indicators and signals, write demo/report.html (charts), then maintain the tables (report)"
 	@echo "make test   - install, lint the Python (ruff) and run the whole test suite (what CI runs)"
 	@echo "make test-fast - the pure-Python and unit tests only (no Spark, dbt or servers; under 3 minutes)"
 	@echo "make lint   - ruff check + format check of the Python; sqlfluff lint of the dbt SQL: sparksql dialect (local target), athena dialect (athena target, moto)"
@@ -66,6 +66,7 @@ demo: env
 	$(BIN)/dbt docs generate --project-dir . --target local --quiet
 	$(BIN)/python scripts/docs_coverage.py target | tail -1
 	$(BIN)/optlake summary
+	$(BIN)/optlake report --out demo/report.html
 	$(BIN)/optlake maintenance
 
 # The thrift tests start their own PostgreSQL and Thrift server (on free ports, in a temporary folder).

@@ -127,9 +127,11 @@ def test_indicators_three_rows():
 
 def test_load_health_bars_on_a_log_scale():
     fig = load_health_figure(loads_frame())
-    assert [t.name for t in fig.data] == ["rows loaded", "rows quarantined", "rows of rejected files"]
+    names = ["rows loaded", "rows quarantined", "rows of rejected files", "other files", "files rejected"]
+    assert [t.name for t in fig.data] == names
     assert list(fig.data[1].y) == [0, 10] and list(fig.data[2].y) == [0, 500]
-    assert fig.layout.yaxis.type == "log" and tuple(fig.data[2].customdata[1]) == (4, 1)
+    assert list(fig.data[3].y) == [3, 3] and list(fig.data[4].y) == [0, 1] and fig.data[4].yaxis == "y2"
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis2.type != "log"
 
 
 def test_missing_tables_give_panels_that_say_so():

@@ -183,9 +183,17 @@ def indicators_figure(frame: pd.DataFrame, symbol: str) -> go.Figure:
 
 
 def load_health_figure(frame: pd.DataFrame) -> go.Figure:
-    """Per trade date: rows loaded, quarantined and rejected (log scale: a few bad lines beside millions)."""
+    """Per trade date: rows loaded, quarantined and of rejected files (log scale: a few bad lines beside
+    millions), and below, files loaded and rejected."""
     x = [str(d) for d in frame["trade_date"]]
-    fig = go.Figure()
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.65, 0.35],
+        vertical_spacing=0.08,
+        subplot_titles=("rows (log scale)", "files"),
+    )
     for column, name, colour in (
         ("rows_loaded", "rows loaded", "#1f77b4"),
         ("rows_quarantined", "rows quarantined", "#ff7f0e"),
@@ -197,18 +205,26 @@ def load_health_figure(frame: pd.DataFrame) -> go.Figure:
                 y=frame[column].astype(int),
                 name=name,
                 marker_color=colour,
-                customdata=list(zip(frame["files"].astype(int), frame["files_rejected"].astype(int), strict=True)),
-                hovertemplate=f"%{{x}}: %{{y}} {name}<br>files %{{customdata[0]}}, rejected %{{customdata[1]}}"
-                "<extra></extra>",
-            )
+                hovertemplate=f"%{{x}}: %{{y}} {name}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    loaded = frame["files"].astype(int) - frame["files_rejected"].astype(int)
+    for values, name, colour in (
+        (loaded, "other files", "#aec7e8"),
+        (frame["files_rejected"], "files rejected", "#d62728"),
+    ):
+        fig.add_trace(
+            go.Bar(x=x, y=values.astype(int), name=name, marker_color=colour, legendgroup="files"),
+            row=2,
+            col=1,
         )
     fig.update_layout(
-        title="Bronze load health per trade date (each file's latest load)",
-        barmode="group",
-        yaxis={"type": "log", "title": "rows (log scale)"},
-        xaxis={"type": "category", "categoryorder": "category ascending", "title": "trade date"},
-        **_LAYOUT,
+        title="Bronze load health per trade date (each file's latest load)", barmode="group", height=560, **_LAYOUT
     )
+    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_xaxes(type="category", categoryorder="category ascending")
     return fig
 
 
