@@ -93,6 +93,7 @@ def cmd_watch(args: argparse.Namespace, settings: Settings, config: EmrConfig, j
 
 
 def _watch(jobs: emr_jobs.Jobs, run_id: str) -> int:
+    jobs.get(run_id)  # an unknown id fails before anything is printed
     url, note = jobs.dashboard(run_id)
     print(f"dashboard: {url}")
     if note:
