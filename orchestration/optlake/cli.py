@@ -384,6 +384,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_emr_parser(sub)
 
+    from optlake.serving.cli import add_serve_parser
+
+    add_serve_parser(sub)
+
     th = sub.add_parser(
         "thrift", help="start, stop or show the thrift target's servers (PostgreSQL metastore, Spark Thrift server)"
     )
