@@ -388,6 +388,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_serve_parser(sub)
 
+    from optlake.streaming.cli import add_stream_parsers
+
+    add_stream_parsers(sub)
+
     th = sub.add_parser(
         "thrift", help="start, stop or show the thrift target's servers (PostgreSQL metastore, Spark Thrift server)"
     )
