@@ -71,10 +71,10 @@ def test_day_range_and_latest_day():
 def test_latest_signals_by_symbol_day_and_all_symbols():
     idx = index_table("gold_x", signals_table())
     got = latest_signals(idx["key"], idx["day"], "SPY", None, 3, "symbol")
-    assert [r["ts"].isoformat() for r in got.rows] == [
-        "2025-01-29T15:02:00+00:00",
-        "2025-01-29T15:00:00+00:00",
-        "2025-01-28T15:02:00+00:00",
+    assert [r["ts"] for r in got.rows] == [
+        "2025-01-29T15:02:00.000000Z",
+        "2025-01-29T15:00:00.000000Z",
+        "2025-01-28T15:02:00.000000Z",
     ]
     assert got.matched == 6 and got.truncated and got.rows[0]["price"] == 8.0
     one = latest_signals(idx["key"], idx["day"], "SPY", D(2025, 1, 27), 10, "symbol")
@@ -97,7 +97,7 @@ def test_time_range_keeps_the_latest_rows_when_truncated_and_one_day_says_what_e
     keyed = build_keyed(table, "symbol", "trade_date", name="indicators_daily")
     got = time_range(keyed, "A", D(2025, 1, 2), None, 2)
     assert [r["v"] for r in got.rows] == [3, 4] and got.matched == 4 and got.truncated
-    assert one_day(keyed, "A", None).rows == [{"symbol": "A", "trade_date": D(2025, 1, 5), "v": 4}]
+    assert one_day(keyed, "A", None).rows == [{"symbol": "A", "trade_date": "2025-01-05", "v": 4}]
     with pytest.raises(NotFound, match="it has days 2025-01-01 to 2025-01-05"):
         one_day(keyed, "A", D(2024, 1, 1))
     with pytest.raises(NotFound, match="no symbol 'B' in indicators_daily"):
@@ -282,7 +282,7 @@ def client():
 
 def test_api_answers(client):
     got = client.get("/signals/RSIBollingerStrategy", params={"symbol": "SPY", "limit": 1}).json()
-    assert got["count"] == 1 and got["rows"][0]["ts"] == "2025-01-29T15:02:00+00:00" and got["truncated"]
+    assert got["count"] == 1 and got["rows"][0]["ts"] == "2025-01-29T15:02:00.000000Z" and got["truncated"]
     daily = client.get("/indicators/SPY").json()
     assert [r["close"] for r in daily["rows"]] == [1.0, None] and "st_state" not in daily["rows"][0]
     assert client.get("/indicators/SPY", params={"frequency": "5m"}).json()["count"] == 1

@@ -194,7 +194,8 @@ def create_app(store: TableStore, strategies: list[Strategy], manage_refresh: bo
     )
     async def term_structure(underlying: Underlying, day: Day = None) -> JSON:
         keyed = indexes(store, "iv_surface_daily")["key"]
-        columns = [c for c in TERM_COLUMNS if c in keyed.table.column_names]
+        present = set(keyed.table.column_names)
+        columns = [c for c in TERM_COLUMNS if c in present]
         result = one_day(keyed, _symbol(underlying), day, "underlying", columns)
         return answer("iv_surface_daily", store, result, underlying=_symbol(underlying))
 

@@ -74,15 +74,30 @@ def group_slices(keys: pa.Array) -> dict[Any, tuple[int, int]]:
     return {v: (int(a), int(b)) for v, a, b in zip(values, starts, stops, strict=True) if v is not None}
 
 
+def jsonable(table: pa.Table) -> pa.Table:
+    """Timestamps as ISO 8601 text (UTC ones ending in Z) and dates as YYYY-MM-DD: done once per load, so a
+    request converts only strings and numbers (see ``column_values``)."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type):
+            zone = {None: "", "UTC": "Z", "+00:00": "Z", "Etc/UTC": "Z"}.get(f.type.tz, "%z")
+            fmt = f"%Y-%m-%dT%H:%M:%S{zone}"
+            table = table.set_column(i, pa.field(f.name, pa.string()), pc.strftime(table.column(i), format=fmt))
+        elif pa.types.is_date(f.type):
+            table = table.set_column(i, pa.field(f.name, pa.string()), table.column(i).cast(pa.string()))
+    return table
+
+
 def build_keyed(table: pa.Table, key: str, day: str, order: tuple[str, ...] = (), name: str = "") -> Keyed:
-    """Sort ``table`` by key, day and ``order`` and index its keys."""
+    """Sort ``table`` by key, day and ``order``, index its keys and make its values JSON-ready (``jsonable``)."""
     columns = [key] + [c for c in (day, *order) if c != key]
     ordered = table.sort_by([(c, "ascending") for c in columns]).combine_chunks()
-    if name:
-        ordered = ordered.replace_schema_metadata({**(ordered.schema.metadata or {}), b"optlake.table": name.encode()})
     keys = ordered.column(key).combine_chunks() if ordered.num_rows else pa.array([], ordered.schema.field(key).type)
     days = ordered.column(day).cast(pa.int32()).fill_null(NULL_DAY).to_numpy() if ordered.num_rows else np.array([])
-    return Keyed(ordered, key, day, group_slices(keys), np.asarray(days, dtype=np.int32))
+    slices = group_slices(keys)
+    ordered = jsonable(ordered)
+    if name:
+        ordered = ordered.replace_schema_metadata({**(ordered.schema.metadata or {}), b"optlake.table": name.encode()})
+    return Keyed(ordered, key, day, slices, np.asarray(days, dtype=np.int32))
 
 
 def day_range(keyed: Keyed, span: tuple[int, int], start: dt.date | None, end: dt.date | None) -> tuple[int, int]:
@@ -104,13 +119,28 @@ def latest_day(keyed: Keyed, span: tuple[int, int]) -> dt.date | None:
     return day_of(keyed.days[stop - 1]) if stop > a else None
 
 
+def column_values(values: pa.Array) -> list:
+    """An Arrow array as Python values, through NumPy where that is exact (much faster than to_pylist).
+
+    Floats keep NaN for null (JSON has no NaN: the API writes both as null); integers with nulls and other
+    types go through to_pylist."""
+    kind = values.type
+    if pa.types.is_floating(kind) or (pa.types.is_integer(kind) and values.null_count == 0):
+        return values.to_numpy(zero_copy_only=False).tolist()
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_boolean(kind):
+        return values.to_numpy(zero_copy_only=False).tolist()
+    return values.to_pylist()
+
+
 def rows(table: pa.Table, span: tuple[int, int], columns: list[str] | None = None, newest_first: bool = False):
     """The rows of ``span`` as dicts (in table order, or reversed)."""
     a, b = span
     part = table.slice(a, b - a)
     if columns is not None:
         part = part.select(columns)
-    out = part.to_pylist()
+    names = part.column_names
+    values = [column_values(part.column(i).combine_chunks()) for i in range(part.num_columns)]
+    out = [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
     return out[::-1] if newest_first else out
 
 
