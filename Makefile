@@ -15,7 +15,7 @@ DEMO_ROWS ?= 400000
 DEMO_START ?= 2025-01-27
 DEMO_HISTORY ?= 210
 
-.PHONY: env thrift-deps browser-deps thrift-start thrift-stop thrift-status demo test test-fast lint lint-python bench bench-quick clean help
+.PHONY: env thrift-deps browser-deps thrift-start thrift-stop thrift-status demo test test-fast lint lint-python bench bench-quick bench-serve clean help
 
 help:
 	@echo "make demo   - install, generate $(DEMO_DAYS) sample days of quotes and bars ($(DEMO_HISTORY) days of daily history), load Bronze, build every layer, print tables, indicators and signals, write demo/report.html (charts), then maintain the tables (report)"
@@ -24,6 +24,7 @@ help:
 	@echo "make lint   - ruff check + format check of the Python; sqlfluff lint of the dbt SQL: sparksql dialect (local target), athena dialect (athena target, moto)"
 	@echo "make bench  - benchmark: 10M-row day, 20 days of history; ours vs DuckDB vs the old pipeline (~40 min)"
 	@echo "make bench-quick - the same harness on small sizes (a few minutes)"
+	@echo "make bench-serve - optlake serve under 50 concurrent HTTP clients: p50/p99 latency, requests/s (~1 min on a built warehouse)"
 	@echo "make thrift-start / thrift-stop / thrift-status - the thrift target's servers (PostgreSQL metastore, Spark Thrift server)"
 	@echo "make clean  - stop the thrift servers; remove the warehouses, demo data, the trained scorer and dbt artifacts (keeps .venv)"
 
@@ -90,6 +91,10 @@ bench: env
 
 bench-quick: env
 	$(BIN)/python benchmarks/bench.py --quick --out benchmarks/results/quick.json
+
+# Serves $(OPTLAKE_WAREHOUSE) (make demo's) when built, else builds benchmarks/data/serve-warehouse once.
+bench-serve: env
+	$(BIN)/python benchmarks/serve.py
 
 clean:
 	@if [ -d .thrift ] && [ -x $(BIN)/optlake ]; then $(BIN)/optlake thrift stop; fi
