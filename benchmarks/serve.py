@@ -139,6 +139,7 @@ async def run_clients(url: str, mix: list, clients: int, seconds: float, warmup:
     request after a random think time (exponential, mean ``think`` seconds; 0: at once, a closed loop)."""
     latencies: dict[str, list[float]] = {}
     statuses: dict[int, int] = {}
+    sent = [0]
     counter = iter(range(10**9))
     rng = random.Random(11)
     started = time.perf_counter()
@@ -149,6 +150,7 @@ async def run_clients(url: str, mix: list, clients: int, seconds: float, warmup:
             while (now := time.perf_counter()) < stop_at:
                 name, path, params = mix[next(counter) % len(mix)]
                 response = await client.get(path, params=params)
+                sent[0] += 1
                 took = time.perf_counter() - now
                 if now >= measure_from:
                     latencies.setdefault(name, []).append(took)
@@ -157,11 +159,19 @@ async def run_clients(url: str, mix: list, clients: int, seconds: float, warmup:
                     await asyncio.sleep(rng.expovariate(1 / think))
 
     await asyncio.gather(*(one_client() for _ in range(clients)))
-    return {"latencies": latencies, "statuses": statuses}
+    return {"latencies": latencies, "statuses": statuses, "sent": sent[0]}
 
 
-def phase(url: str, mix: list, args: argparse.Namespace, think: float) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def phase(url: str, mix: list, args: argparse.Namespace, think: float, server_pid: int) -> dict:
+    cpu_before = cpu_seconds(server_pid)
     got = asyncio.run(run_clients(url, mix, args.clients, args.seconds, args.warmup, think))
+    cpu = cpu_seconds(server_pid) - cpu_before
     every = [x for v in got["latencies"].values() for x in v]
     return {
         "clients": args.clients,
@@ -169,6 +179,9 @@ def phase(url: str, mix: list, args: argparse.Namespace, think: float) -> dict:
         "seconds": args.seconds,
         "statuses": {str(k): v for k, v in sorted(got["statuses"].items())},
         "requests_per_second": round(len(every) / args.seconds),
+        # the server's CPU per request over the phase (warm-up included in both counts): independent of how
+        # busy the machine is, unlike the latencies
+        "server_cpu_ms_per_request": round(1000 * cpu / max(1, got["sent"]), 3),
         "overall": percentiles(every),
         "endpoints": {name: percentiles(v) for name, v in sorted(got["latencies"].items())},
     }
@@ -209,7 +222,8 @@ def report(result: dict) -> str:
         lines += [
             "",
             f"{label}: {ph['clients']} clients, think time {ph['think_ms_mean']} ms (mean), {ph['seconds']:.0f} s: "
-            f"{ph['requests_per_second']:,} requests/s, statuses {ph['statuses']}",
+            f"{ph['requests_per_second']:,} requests/s, statuses {ph['statuses']}, server CPU "
+            f"{ph['server_cpu_ms_per_request']} ms per request",
             "",
             "| endpoint | requests | p50 ms | p99 ms | max ms |",
             "|---|---:|---:|---:|---:|",
@@ -231,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="result JSON (default benchmarks/results/<date>-serve.json)")
     args = parser.parse_args(argv)
 
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     warehouse = choose_warehouse(args)
     say(f"warehouse {warehouse}, schema {args.schema}")
     rng = random.Random(7)
@@ -244,15 +259,16 @@ def main(argv: list[str] | None = None) -> int:
         say(
             f"users: {args.clients} clients, think {args.think_ms:.0f} ms, {args.seconds:.0f} s after {args.warmup:.0f} s"
         )
-        users = phase(url, mix, args, args.think_ms / 1000)
+        users = phase(url, mix, args, args.think_ms / 1000, server.pid)
         say(f"saturation: {args.clients} clients, no think time, {args.seconds:.0f} s after {args.warmup:.0f} s")
-        saturation = phase(url, mix, args, 0.0)
+        saturation = phase(url, mix, args, 0.0, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
     result = {
         "date": dt.date.today().isoformat(),
         "machine": measure.machine(),
+        "load_average_at_start": load_at_start,
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "warehouse": str(warehouse),
         "table_rows": {n: t["rows"] for n, t in health["tables"].items()},
