@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -100,6 +101,11 @@ def write_atomic(path: Path, text: str) -> Path:
 
 
 def write_files(messages: list[dict], folder: Path, per_file: int, prefix: str = "messages") -> list[Path]:
-    """Land the messages as JSON-lines files of ``per_file`` messages each, named in arrival order."""
+    """Land the messages as JSON-lines files of ``per_file`` messages each, named in arrival order and with
+    modification times 1 s apart in that order (the file source takes files oldest first)."""
     chunks = [messages[i : i + per_file] for i in range(0, len(messages), per_file)]
-    return [write_atomic(folder / f"{prefix}-{n:05d}.jsonl", to_jsonl(c)) for n, c in enumerate(chunks)]
+    paths = [write_atomic(folder / f"{prefix}-{n:05d}.jsonl", to_jsonl(c)) for n, c in enumerate(chunks)]
+    first = time.time() - len(paths)
+    for n, path in enumerate(paths):
+        os.utime(path, (first + n, first + n))
+    return paths
