@@ -17,6 +17,7 @@ import yaml
 from optlake.bronze.spec import DatasetSpec
 from optlake.bronze.specs import SPECS
 from optlake.settings import PROJECT_DIR
+from optlake.streaming.schema import MESSAGE_COLUMNS, MESSAGES_TABLE
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -117,6 +118,13 @@ def table_definitions(
         *data,
         (QUARANTINE_TABLE, QUARANTINE_COLUMNS, (), SMALL_TABLE_PROPERTIES, "CSV lines that could not be loaded"),
         (AUDIT_TABLE, AUDIT_COLUMNS, (), SMALL_TABLE_PROPERTIES, "One row per file per load"),
+        (
+            MESSAGES_TABLE,
+            MESSAGE_COLUMNS,
+            ("trade_date",),
+            SMALL_TABLE_PROPERTIES,
+            "Messages accepted by optlake stream",
+        ),
     )
 
 

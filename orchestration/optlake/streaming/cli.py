@@ -43,7 +43,7 @@ def _stream_name(args: argparse.Namespace) -> str:
 def cmd_stream(args: argparse.Namespace, settings: Settings) -> int:
     from optlake.cli import spark_for
     from optlake.streaming.messages import load_instruments
-    from optlake.streaming.stream import StreamConfig, run
+    from optlake.streaming.stream import StreamConfig, StreamFailed, run
 
     if not args.source.startswith("s3://") and not Path(args.source).is_dir():
         raise FileNotFoundError(f"landing folder {args.source} does not exist")
@@ -62,7 +62,11 @@ def cmd_stream(args: argparse.Namespace, settings: Settings) -> int:
     )
     instruments = load_instruments(settings.project_dir / "seeds" / "instruments.csv")
     with spark_for(args, settings, f"optlake-stream-{name}") as spark:
-        run(spark, config, instruments)
+        try:
+            run(spark, config, instruments)
+        except StreamFailed as exc:
+            log.error("error: %s", exc)
+            return 1
     return 0
 
 

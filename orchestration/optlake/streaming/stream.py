@@ -24,14 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optlake.bronze.tables import (
-    QUARANTINE_TABLE,
-    SMALL_TABLE_PROPERTIES,
-    create_table_sql,
-    ensure_tables,
-    source_docs,
-)
+from optlake.bronze.tables import QUARANTINE_TABLE, ensure_tables
 from optlake.streaming.messages import NS_PER_MINUTE, NS_PER_S, Instrument, format_ts
+from optlake.streaming.schema import MESSAGE_COLUMNS, MESSAGES_TABLE, PRICE
 from optlake.streaming.windows import BatchResult, classify, split_lines, watermark
 
 if TYPE_CHECKING:
@@ -40,37 +35,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MESSAGES_TABLE = "bronze_market_messages"
-PRICE = "decimal(19,9)"
-MESSAGE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("stream", "string"),
-    ("batch_id", "bigint"),
-    ("file_name", "string"),
-    ("line_number", "bigint"),
-    ("msg_type", "string"),
-    ("symbol", "string"),
-    ("ts_event", "timestamp"),
-    ("ts_event_ns", "bigint"),
-    ("price", PRICE),
-    ("size", "bigint"),
-    ("bid_px", PRICE),
-    ("ask_px", PRICE),
-    ("bid_sz", "bigint"),
-    ("ask_sz", "bigint"),
-    ("open", PRICE),
-    ("high", PRICE),
-    ("low", PRICE),
-    ("close", PRICE),
-    ("volume", "bigint"),
-    ("instrument_id", "bigint"),
-    ("publisher_id", "int"),
-    ("trade_date", "date"),
-    ("load_id", "string"),
-    ("ingested_at", "timestamp"),
-)
 #: Landed files the stream reads: JSON lines, optionally gzipped. Hidden names (".x.tmp") are skipped.
 FILE_GLOB = "*.{jsonl,json,jsonl.gz,json.gz}"
 RTYPE_1M = 33
+TEMP_VIEWS = ("optlake_stream_messages", "optlake_stream_quarantine", "optlake_stream_bars")
+
+
+class StreamFailed(RuntimeError):
+    """The streaming query stopped with an error (a micro-batch failed); its checkpoint keeps its place."""
 
 
 @dataclass(frozen=True)
@@ -87,19 +59,8 @@ class StreamConfig:
 
 
 def ensure_stream_tables(spark: SparkSession, schema: str) -> None:
-    """The Bronze tables (bronze_bars, the quarantine, ...) and the stream's message table."""
+    """The Bronze tables: bronze_bars, the quarantine and the stream's bronze_market_messages among them."""
     ensure_tables(spark, schema)
-    description, column_docs = source_docs().get(MESSAGES_TABLE, ("Market messages of optlake stream", {}))
-    spark.sql(
-        create_table_sql(
-            f"{schema}.{MESSAGES_TABLE}",
-            MESSAGE_COLUMNS,
-            ("trade_date",),
-            SMALL_TABLE_PROPERTIES,
-            description,
-            column_docs,
-        )
-    )
 
 
 def spark_path(source: str) -> str:
@@ -161,7 +122,7 @@ def run(spark: SparkSession, config: StreamConfig, instruments: dict[str, Instru
         log.info("stream %s: interrupted, stopping (the checkpoint keeps its place)", config.name)
         query.stop()
     if query.exception() is not None:
-        raise RuntimeError(f"stream {config.name} failed: {query.exception().desc.splitlines()[0]}")
+        raise StreamFailed(f"stream {config.name} failed: {query.exception().desc.splitlines()[0]}")
 
 
 def file_name_of(path: str) -> str:
@@ -190,9 +151,13 @@ def process_batch(
     result = classify(lines, instruments, wm)
     load_id = f"stream-{config.name}-{batch_id}"
     now_us = int(dt.datetime.now(dt.UTC).timestamp() * 1_000_000)
-    write_messages(spark, config, batch_id, load_id, now_us, result)
-    write_quarantine(spark, config, load_id, now_us, result)
-    bars = upsert_bars(spark, config, batch_id, load_id, now_us) if result.accepted else 0
+    try:
+        write_messages(spark, config, batch_id, load_id, now_us, result)
+        write_quarantine(spark, config, load_id, now_us, result)
+        bars = upsert_bars(spark, config, batch_id, load_id, now_us) if result.accepted else 0
+    finally:
+        for view in TEMP_VIEWS:
+            spark.catalog.dropTempView(view)
     c = result.counts()
     if not c["read"] == len(lines) == c["trade"] + c["quote"] + c["bar"] + c["quarantined"]:
         raise RuntimeError(f"stream {config.name} batch {batch_id}: counts do not reconcile: {len(lines)} lines, {c}")
