@@ -18,7 +18,11 @@ def free_port() -> int:
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """A moto server on a free loopback port; yields its endpoint URL."""
+    """A moto server on a free loopback port; yields its endpoint URL. moto keeps its
+    backends per process, so each server starts from an empty state (reset on entry)."""
+    from moto.moto_api import _internal
+
+    _internal.moto_api_backend.reset()
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
