@@ -82,16 +82,12 @@ def flow_settings(warehouse: str | None = None, schema: str | None = None, targe
 
 
 def shared_spark(settings: Settings) -> SparkSession:
-    """The process's Spark session (started on first use, then the same one for every task), made the
-    active session of the calling thread: a task's thread has none, and Iceberg calls made from Python
-    (the loader's Spark3Util.loadIcebergTable) read the catalog settings from the thread's active
-    session, without which `spark_catalog` is Spark's built-in one ("... is not an Iceberg table")."""
+    """The process's Spark session: started on first use, then the same one for every task (the
+    loader makes it the active session of a task's thread where Iceberg's Java API needs that)."""
     from optlake.targets.spark_session import get_spark
 
     with _SPARK_LOCK:
-        spark = get_spark(settings, APP_NAME)
-    spark._jvm.SparkSession.setActiveSession(spark._jsparkSession)
-    return spark
+        return get_spark(settings, APP_NAME)
 
 
 _held: dict[Path, int] = {}  # warehouses this process holds the lock of, and how many flows hold it

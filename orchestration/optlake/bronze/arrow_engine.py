@@ -164,6 +164,10 @@ class IcebergTable:
 
     def __init__(self, spark: SparkSession, name: str) -> None:
         self._jvm = spark._jvm
+        # Spark3Util reads the catalog settings from the calling thread's active session; a thread
+        # other than the one that started Spark (a flow's task) has none, and `spark_catalog` would
+        # then be Spark's built-in one ("... is not an Iceberg table").
+        self._jvm.org.apache.spark.sql.SparkSession.setActiveSession(spark._jsparkSession)
         self._table = self._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, name)
 
     def arrow_schema(self, types: dict[str, str]) -> pa.Schema:
