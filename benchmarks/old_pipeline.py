@@ -4,7 +4,10 @@ As the hand-written PySpark job did it: read every CSV file so far with `inferSc
 extra pass over the data), `createOrReplace` Bronze with all of them, then rebuild Silver from all
 of Bronze, rounding strikes and prices to cents before computing the mid price.
 
-    python benchmarks/old_pipeline.py FILE.csv [FILE.csv ...]
+    python benchmarks/old_pipeline.py [--append] FILE.csv [FILE.csv ...]
+
+--append is the old bootstrap mode (a job per batch of files): the files are appended to Bronze
+(created by the first batch), then Silver is rebuilt from all of Bronze as in the daily job.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ SCHEMA = "old_pipeline"
 
 
 def main(paths: list[str]) -> None:
+    append = paths[:1] == ["--append"]
+    paths = paths[1:] if append else paths
     spark = get_spark(Settings.from_env(), "old-pipeline")
     spark.sql(f"create database if not exists {SCHEMA}")
     t0 = time.monotonic()
@@ -28,7 +33,11 @@ def main(paths: list[str]) -> None:
     bronze = raw.withColumn("file_name", F.element_at(F.split(F.input_file_name(), "/"), -1)).withColumn(
         "trade_date", F.to_date("ts_recv")
     )
-    bronze.writeTo(f"{SCHEMA}.bronze_options_chain").using("iceberg").partitionedBy("trade_date").createOrReplace()
+    table = f"{SCHEMA}.bronze_options_chain"
+    if append and spark.catalog.tableExists(table):
+        bronze.writeTo(table).append()
+    else:
+        bronze.writeTo(table).using("iceberg").partitionedBy("trade_date").createOrReplace()
     t1 = time.monotonic()
 
     quotes = spark.table(f"{SCHEMA}.bronze_options_chain")
