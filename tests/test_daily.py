@@ -20,7 +20,9 @@ def test_daily_loads_and_builds_every_layer(spark, settings, tmp_path):
     with captured_log() as said:
         seconds = daily(spark, here, LocalLanding(tmp_path), test=True)
 
-    assert set(seconds) == {"bronze", "silver", "analytics", "gold", "dbt", "test"} and all(s > 0 for s in seconds.values())
+    assert set(seconds) == {"bronze", "silver", "analytics", "gold", "dbt", "test"} and all(
+        s > 0 for s in seconds.values()
+    )
     assert any(line.startswith("dbt test of 2024-12-18, ") and line.endswith(", 2025-02-03") for line in said)
     # --test: the generic tests read the loaded day only (macros/test_days.sql), grain tests included
     compiled = PROJECT_DIR / "target" / "compiled" / "optlake" / "models"
