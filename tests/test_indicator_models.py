@@ -1,6 +1,7 @@
 """indicators_daily, indicators_intraday and yield_curve_daily on generated bars, built for real.
 
 - a day-by-day incremental build equals one full build, which equals TA-Lib on the whole series;
+- a new day rewrites the current period's partitions (symbol, year or month), not the history;
 - reloading one old file recomputes that day and the later days of the affected symbols only;
 - the curve slopes are the exact differences of the yields in the files;
 - the yml documents every indicator column with the formula of optlake.analytics.docs.
@@ -18,6 +19,7 @@ import pytest
 import yaml
 
 from landings import copied_landing
+from logcapture import captured_log
 from optlake.analytics.docs import COLUMN_DOCS
 from optlake.bronze import load
 from optlake.bronze.spec import trade_date_from_name
@@ -135,6 +137,24 @@ def test_daily_indicators_equal_talib_over_the_whole_series(spark, built, symbol
     assert worst <= 1e-9
 
 
+def test_a_new_day_rewrites_the_current_period_not_the_history(spark, built) -> None:
+    schema = built["inc"]
+    for table, field in (("indicators_daily", "trade_date_year"), ("indicators_intraday", "session_date_month")):
+        assert spark.table(f"{schema}.{table}.partitions").schema["partition"].dataType.names == ["symbol", field]
+    # The last run (the third day): every symbol was affected (SPX changed), and only its 2025 rows
+    # were replaced; the history days of 2024 were not rewritten.
+    operation, summary = spark.sql(
+        f"select operation, summary from {schema}.indicators_daily.snapshots order by committed_at desc limit 1"
+    ).first()
+    count = f"select count(*) from {schema}.indicators_daily where trade_date"
+    in_2024 = spark.sql(f"{count} < date'2025-01-01'").first()[0]
+    in_2025 = spark.sql(f"{count} >= date'2025-01-01'").first()[0]
+    assert in_2024 > 200
+    assert operation == "overwrite"
+    assert 0 < int(summary["deleted-records"]) <= in_2025
+    assert int(summary["total-records"]) == in_2024 + in_2025
+
+
 def test_reloading_one_old_file_recomputes_only_its_symbols_from_that_day(spark, dbt, built, files, tmp_path) -> None:
     schema = built["inc"]
     before = {
@@ -160,3 +180,45 @@ def test_curve_slopes_are_the_exact_differences_of_the_yields(spark, built, file
     row = spark.sql(f"select * from {built['inc']}.yield_curve_daily where trade_date = date'{day}'").collect()[0]
     assert row["slope_10y_3m"] == close["^TNX"] - close["^IRX"]
     assert row["slope_10y_5y"] == close["^TNX"] - close["^FVX"]
+
+
+def test_days_the_bars_no_longer_have_are_found_and_deleted(spark, schema) -> None:
+    from optlake.analytics.incremental import changed_days, delete_days
+
+    table = f"{schema}.stored"
+    spark.sql(
+        f"create table {table} (symbol string, trade_date date, bars_version timestamp) using iceberg"
+        " partitioned by (symbol, years(trade_date))"
+    )
+    spark.sql(
+        f"insert into {table} values ('A', date'2024-12-31', timestamp'2025-01-01 00:00:00'),"
+        " ('A', date'2025-01-02', timestamp'2025-01-01 00:00:00'), ('A', date'2025-01-03', timestamp'2025-01-01 00:00:00'),"
+        " ('B', date'2025-01-02', timestamp'2025-01-01 00:00:00')"
+    )
+    bars = spark.createDataFrame(
+        [("A", dt.date(2024, 12, 31), dt.datetime(2025, 1, 1)), ("B", dt.date(2025, 1, 2), dt.datetime(2025, 1, 1))],
+        "symbol string, trade_date date, bars_version timestamp",
+    )
+    first, gone = changed_days(bars, spark.table(table), "trade_date")
+    assert first == {"A": dt.date(2025, 1, 2)}
+    assert gone == {"A": [dt.date(2025, 1, 2), dt.date(2025, 1, 3)]}
+    delete_days(spark, table, "trade_date", gone)
+    left = spark.sql(f"select symbol, trade_date from {table} order by 1, 2").collect()
+    assert [tuple(r) for r in left] == [("A", dt.date(2024, 12, 31)), ("B", dt.date(2025, 1, 2))]
+
+
+def test_a_table_partitioned_by_symbol_only_is_rewritten_per_symbol(spark, schema) -> None:
+    from optlake.analytics.incremental import partition_period, stored_period
+
+    config = ["symbol", "years(trade_date)"]
+    assert partition_period(config, "trade_date") == "year"
+    assert partition_period(["symbol", "months(session_date)"], "session_date") == "month"
+    with pytest.raises(ValueError, match="no months"):
+        partition_period(["symbol"], "trade_date")
+    with captured_log() as messages:
+        for name, spec, expected in (("old", "symbol", None), ("new", "symbol, years(trade_date)", "year")):
+            spark.sql(
+                f"create table {schema}.{name} (symbol string, trade_date date) using iceberg partitioned by ({spec})"
+            )
+            assert stored_period(spark, f"{schema}.{name}", "trade_date", config) == expected
+    assert len(messages) == 1 and "partitioned by symbol only" in messages[0] and "--full-refresh" in messages[0]

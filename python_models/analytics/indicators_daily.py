@@ -1,7 +1,7 @@
 """indicators_daily: technical and quant indicators per symbol and daily bar (bars_daily).
 
 Exact to TA-Lib where TA-Lib defines the indicator; every formula is in the yml docs. Incremental
-with carried state, one Iceberg partition per symbol (optlake.analytics.incremental): only the
+with carried state, partitioned by symbol and year (optlake.analytics.incremental): only the
 affected symbols are computed, from their first new or changed day (every symbol from the first
 changed day of SPX, ^IRX or SPY, which beta, Sharpe/Sortino and the SPY correlation read),
 resuming the recursive indicators from the stored state and reading the 200 bars before for the
@@ -58,6 +58,8 @@ def model(dbt, session):
         state_columns=state_columns,
         history_rows=HISTORY_BARS,
         out_fields=out_fields,
+        partition_by=dbt.config.get("partition_by"),
+        table=f"{dbt.this.schema}.{dbt.this.identifier}",
         run=daily_run,
         references=list(REFERENCES),
     )

@@ -1,8 +1,8 @@
 """indicators_intraday: technical indicators and a session-anchored VWAP per symbol and 5-minute bar.
 
 Reads bars_5m. The technical indicators run continuously across sessions (as TA-Lib does over a
-series); VWAP resets at each session's first bar. Incremental with carried state, one Iceberg
-partition per symbol, like indicators_daily: an affected symbol is computed from its first new or
+series); VWAP resets at each session's first bar. Incremental with carried state, partitioned by
+symbol and month of session_date, like indicators_daily: an affected symbol is computed from its first new or
 changed session day, resuming from the stored state. Per symbol:
 optlake.analytics.runs.intraday_run, in Spark's Python workers.
 """
@@ -48,5 +48,7 @@ def model(dbt, session):
         state_columns=state_columns,
         history_rows=HISTORY_BARS,
         out_fields=out_fields,
+        partition_by=dbt.config.get("partition_by"),
+        table=f"{dbt.this.schema}.{dbt.this.identifier}",
         run=intraday_run,
     )

@@ -13,14 +13,18 @@ and ``bars_version`` (the newest Bronze load of the bar's inputs). ``done`` is t
   before that day: the state row. Without one it is computed from its first bar.
 - Each affected symbol's frame holds the ``history_rows`` bars up to the state row, then the new
   bars, and the state row's ``st_*`` values as ``prev_st_*``; ``run`` (pandas, per symbol) returns
-  the new rows. The result is the affected symbols' kept rows (up to the state row) plus the
-  recomputed ones: written with insert_overwrite on a table partitioned by symbol, it replaces
-  exactly the affected symbols' partitions.
+  the new rows.
+- The table is partitioned by symbol and ``period`` of ``day`` (``month`` or ``year``), written with
+  insert_overwrite (dynamic: the partitions the result holds are replaced). The result is the
+  recomputed rows plus the stored rows of the state row's period up to the state row, so a new day
+  rewrites the current period of the affected symbols, not their history. Rows of days the input no
+  longer has are deleted first (a period left without rows would otherwise keep them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -35,10 +39,13 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 STATE_FLAG = "st_bar_count"
+PERIODS = ("month", "year")
+log = logging.getLogger(__name__)
 
 
-def first_changed_days(rows: DataFrame, done: DataFrame, day: str) -> dict[str, dt.date]:
-    """Per symbol, the first day whose bars' version differs from the stored rows' (or is missing on one side)."""
+def changed_days(rows: DataFrame, done: DataFrame, day: str) -> tuple[dict[str, dt.date], dict[str, list[dt.date]]]:
+    """Per symbol, the first day whose bars' version differs from the stored rows' (or is missing on
+    one side), and the stored days the bars no longer have."""
 
     def versions(frame: DataFrame, name: str) -> DataFrame:
         return frame.groupBy("symbol", day).agg(F.max("bars_version").alias(name))
@@ -47,7 +54,17 @@ def first_changed_days(rows: DataFrame, done: DataFrame, day: str) -> dict[str, 
     changed = both.where(
         F.col("new_version").isNull() | F.col("old_version").isNull() | (F.col("new_version") != F.col("old_version"))
     )
-    return {r[0]: r[1] for r in changed.groupBy("symbol").agg(F.min(day)).collect()}
+    gone = F.collect_list(F.when(F.col("new_version").isNull(), F.col(day)))
+    found = changed.groupBy("symbol").agg(F.min(day), gone).collect()
+    return {r[0]: r[1] for r in found}, {r[0]: sorted(r[2]) for r in found if r[2]}
+
+
+def delete_days(spark: SparkSession, table: str, day: str, days: dict[str, list[dt.date]]) -> None:
+    """Delete the stored rows of ``days`` (per symbol): days the input no longer has."""
+    for symbol, gone in sorted(days.items()):
+        listed = ", ".join(f"date'{d.isoformat()}'" for d in gone)
+        quoted = symbol.replace("'", "''")
+        spark.sql(f"delete from {table} where symbol = '{quoted}' and {day} in ({listed})")
 
 
 def start_days(symbols: Iterable[str], changed: dict[str, dt.date], references: Iterable[str]) -> dict[str, dt.date]:
@@ -62,14 +79,15 @@ def start_days(symbols: Iterable[str], changed: dict[str, dt.date], references: 
 
 
 def resume_points(spark: SparkSession, done: DataFrame, starts: dict[str, dt.date], order: str, day: str) -> DataFrame:
-    """(symbol, state_key): each affected symbol's last stateful row before its start day (null: none)."""
+    """(symbol, state_key, state_day): each affected symbol's last stateful row before its start day,
+    and that row's day (nulls: none)."""
     plan = spark.createDataFrame(sorted(starts.items()), "symbol string, start_day date")
     stateful = done.where(F.col(STATE_FLAG).isNotNull()).select("symbol", order, day)
     found = (
         plan.join(stateful, "symbol")
         .where(F.col(day) < F.col("start_day"))
         .groupBy("symbol")
-        .agg(F.max(order).alias("state_key"))
+        .agg(F.max(order).alias("state_key"), F.max(day).alias("state_day"))
     )
     return plan.select("symbol").join(found, "symbol", "left")
 
@@ -85,20 +103,27 @@ def incremental_run(
     history_rows: int,
     out_fields: list[T.StructField],
     run: Callable[[pd.DataFrame], pd.DataFrame],
+    partition_by: list[str],
+    table: str,
     references: Iterable[str] = (),
 ) -> DataFrame:
-    """The rows to write (see the module docstring); ``run`` maps one symbol's frame to its new rows."""
+    """The rows to write (see the module docstring); ``run`` maps one symbol's frame to its new rows;
+    ``partition_by`` is the model's config (``symbol`` and ``months(day)`` or ``years(day)``);
+    ``table`` the model's table."""
     key_type = rows.schema[order].dataType
     if done is None:
         points = rows.select("symbol").distinct().withColumn("state_key", F.lit(None).cast(key_type))
     else:
         symbols = [r[0] for r in rows.select("symbol").distinct().collect()]
-        starts = start_days(symbols, first_changed_days(rows, done, day), references)
+        first_changed, gone = changed_days(rows, done, day)
+        starts = start_days(symbols, first_changed, references)
+        if gone:
+            delete_days(spark, table, day, gone)
         if not starts:
             return done.limit(0)
         points = resume_points(spark, done, starts, order, day)
 
-    affected = rows.join(F.broadcast(points), "symbol")
+    affected = rows.join(F.broadcast(points.select("symbol", "state_key")), "symbol")
     is_new = F.col("state_key").isNull() | (F.col(order) > F.col("state_key"))
     recent = Window.partitionBy("symbol").orderBy(F.col(order).desc())
     history = (
@@ -125,7 +150,35 @@ def incremental_run(
     if done is None:
         return computed
     kept = done.join(F.broadcast(points), "symbol").where(F.col(order) <= F.col("state_key"))
+    period = stored_period(spark, table, day, partition_by)
+    if period is not None:  # the state row's period is rewritten whole, the earlier ones are not
+        kept = kept.where(F.col(day) >= F.trunc("state_day", period))
     return kept.select(*computed.columns).unionByName(computed)
+
+
+def partition_period(partition_by: list[str], day: str) -> str:
+    """``month`` or ``year``: the period of ``day`` in the model's ``partition_by``."""
+    for period in PERIODS:
+        if f"{period}s({day})" in partition_by:
+            return period
+    raise ValueError(f"partition_by {partition_by} has no months({day}) or years({day})")
+
+
+def stored_period(spark: SparkSession, table: str, day: str, partition_by: list[str]) -> str | None:
+    """The model's period if the stored table is partitioned by it; None for a table written before
+    (partitioned by symbol only: its affected symbols are rewritten whole until a --full-refresh)."""
+    period = partition_period(partition_by, day)
+    fields = spark.table(f"{table}.partitions").schema["partition"].dataType.names
+    if f"{day}_{period}" in fields:
+        return period
+    log.warning(
+        "%s is partitioned by symbol only: this run rewrites each affected symbol's history; "
+        "dbt run --full-refresh --select %s partitions it by symbol and %s",
+        table,
+        table.rsplit(".", 1)[-1],
+        period,
+    )
+    return None
 
 
 def done_type(state_column: str) -> str:
