@@ -208,17 +208,15 @@ def test_days_the_bars_no_longer_have_are_found_and_deleted(spark, schema) -> No
 
 
 def test_a_table_partitioned_by_symbol_only_is_rewritten_per_symbol(spark, schema) -> None:
-    from optlake.analytics.incremental import partition_period, stored_period
+    from optlake.analytics.incremental import stored_period
 
-    config = ["symbol", "years(trade_date)"]
-    assert partition_period(config, "trade_date") == "year"
-    assert partition_period(["symbol", "months(session_date)"], "session_date") == "month"
-    with pytest.raises(ValueError, match="no months"):
-        partition_period(["symbol"], "trade_date")
+    specs = (
+        ("old", "symbol", "trade_date", None),
+        ("yearly", "symbol, years(trade_date)", "trade_date", "year"),
+        ("monthly", "symbol, months(session_date)", "session_date", "month"),
+    )
     with captured_log() as messages:
-        for name, spec, expected in (("old", "symbol", None), ("new", "symbol, years(trade_date)", "year")):
-            spark.sql(
-                f"create table {schema}.{name} (symbol string, trade_date date) using iceberg partitioned by ({spec})"
-            )
-            assert stored_period(spark, f"{schema}.{name}", "trade_date", config) == expected
+        for name, spec, day, expected in specs:
+            spark.sql(f"create table {schema}.{name} (symbol string, {day} date) using iceberg partitioned by ({spec})")
+            assert stored_period(spark, f"{schema}.{name}", day) == expected
     assert len(messages) == 1 and "partitioned by symbol only" in messages[0] and "--full-refresh" in messages[0]

@@ -168,13 +168,3 @@ def signal_counts(spark: SparkSession, table: str, where: str) -> dict[str, int]
         return {}
     rows = spark.sql(f"select signal, count(*) as n from {table} where {where} group by signal").collect()
     return {str(r["signal"]): int(r["n"]) for r in rows}
-
-
-def sql_dates(days: list) -> str:
-    """A SQL list of date literals."""
-    return ", ".join(f"date '{d.isoformat()}'" for d in days)
-
-
-def sql_string(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -27,12 +27,12 @@ from flows.common import (
     shared_spark,
     signal_counts,
     spark_session_for,
-    sql_dates,
     warehouse_guard,
 )
 from flows.plans import artifact_key, maintenance_due, weekday_number
 from optlake.bronze.report import LoadReport
 from optlake.settings import Settings
+from optlake.sql_literals import sql_dates
 
 #: The flow's steps, in order; the weekly maintenance is decided separately (maintenance_due).
 STEPS = ("load", "silver", "market_data", "analytics", "strategies", "test")

@@ -27,11 +27,11 @@ from flows.common import (
     one_at_a_time,
     shared_spark,
     signal_counts,
-    sql_string,
     warehouse_guard,
 )
 from flows.plans import artifact_key, key_column
 from optlake.settings import Settings
+from optlake.sql_literals import sql_string
 
 DEFAULT_STRATEGIES = ("VIXAdaptive",)
 

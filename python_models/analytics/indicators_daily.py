@@ -52,14 +52,12 @@ def model(dbt, session):
     return incremental_run(
         session,
         inputs(dbt.ref("bars_daily")),
-        session.table(str(dbt.this)) if dbt.is_incremental else None,
+        f"{dbt.this.schema}.{dbt.this.identifier}" if dbt.is_incremental else None,
         order="trade_date",
         day="trade_date",
         state_columns=state_columns,
         history_rows=HISTORY_BARS,
         out_fields=out_fields,
-        partition_by=dbt.config.get("partition_by"),
-        table=f"{dbt.this.schema}.{dbt.this.identifier}",
         run=daily_run,
         references=list(REFERENCES),
     )

@@ -42,13 +42,11 @@ def model(dbt, session):
     return incremental_run(
         session,
         bars,
-        session.table(str(dbt.this)) if dbt.is_incremental else None,
+        f"{dbt.this.schema}.{dbt.this.identifier}" if dbt.is_incremental else None,
         order="ts_start",
         day="session_date",
         state_columns=state_columns,
         history_rows=HISTORY_BARS,
         out_fields=out_fields,
-        partition_by=dbt.config.get("partition_by"),
-        table=f"{dbt.this.schema}.{dbt.this.identifier}",
         run=intraday_run,
     )

@@ -3,8 +3,8 @@ the rows to keep. The indicator models (python_models/analytics) call ``incremen
 
 Inputs are one row per symbol and bar (``order``: ``trade_date`` for daily bars, ``ts_start`` for
 5-minute bars) with a ``day`` column (the trading or session day, the unit in which bars change)
-and ``bars_version`` (the newest Bronze load of the bar's inputs). ``done`` is the model's table
-(None on a full build).
+and ``bars_version`` (the newest Bronze load of the bar's inputs). ``done`` is the model's
+stored table, read from its name (none on a full build).
 
 - A symbol is affected from the first day whose version differs between the bars and ``done``
   (a new, reloaded or vanished day), and every symbol from the first such day of a reference
@@ -33,6 +33,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from optlake.analytics.runs import PREVIOUS
+from optlake.sql_literals import sql_dates, sql_string
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,11 +61,9 @@ def changed_days(rows: DataFrame, done: DataFrame, day: str) -> tuple[dict[str, 
 
 
 def delete_days(spark: SparkSession, table: str, day: str, days: dict[str, list[dt.date]]) -> None:
-    """Delete the stored rows of ``days`` (per symbol): days the input no longer has."""
-    for symbol, gone in sorted(days.items()):
-        listed = ", ".join(f"date'{d.isoformat()}'" for d in gone)
-        quoted = symbol.replace("'", "''")
-        spark.sql(f"delete from {table} where symbol = '{quoted}' and {day} in ({listed})")
+    """Delete the stored rows of ``days`` (per symbol), in one commit: days the input no longer has."""
+    where = " or ".join(f"(symbol = {sql_string(s)} and {day} in ({sql_dates(d)}))" for s, d in sorted(days.items()))
+    spark.sql(f"delete from {table} where {where}")
 
 
 def start_days(symbols: Iterable[str], changed: dict[str, dt.date], references: Iterable[str]) -> dict[str, dt.date]:
@@ -95,7 +94,7 @@ def resume_points(spark: SparkSession, done: DataFrame, starts: dict[str, dt.dat
 def incremental_run(
     spark: SparkSession,
     rows: DataFrame,
-    done: DataFrame | None,
+    table: str | None,
     *,
     order: str,
     day: str,
@@ -103,14 +102,12 @@ def incremental_run(
     history_rows: int,
     out_fields: list[T.StructField],
     run: Callable[[pd.DataFrame], pd.DataFrame],
-    partition_by: list[str],
-    table: str,
     references: Iterable[str] = (),
 ) -> DataFrame:
     """The rows to write (see the module docstring); ``run`` maps one symbol's frame to its new rows;
-    ``partition_by`` is the model's config (``symbol`` and ``months(day)`` or ``years(day)``);
-    ``table`` the model's table."""
+    ``table`` is the model's stored table (None on a full build)."""
     key_type = rows.schema[order].dataType
+    done = None if table is None else spark.table(table)
     if done is None:
         points = rows.select("symbol").distinct().withColumn("state_key", F.lit(None).cast(key_type))
     else:
@@ -150,33 +147,25 @@ def incremental_run(
     if done is None:
         return computed
     kept = done.join(F.broadcast(points), "symbol").where(F.col(order) <= F.col("state_key"))
-    period = stored_period(spark, table, day, partition_by)
+    period = stored_period(spark, table, day)
     if period is not None:  # the state row's period is rewritten whole, the earlier ones are not
         kept = kept.where(F.col(day) >= F.trunc("state_day", period))
     return kept.select(*computed.columns).unionByName(computed)
 
 
-def partition_period(partition_by: list[str], day: str) -> str:
-    """``month`` or ``year``: the period of ``day`` in the model's ``partition_by``."""
-    for period in PERIODS:
-        if f"{period}s({day})" in partition_by:
-            return period
-    raise ValueError(f"partition_by {partition_by} has no months({day}) or years({day})")
-
-
-def stored_period(spark: SparkSession, table: str, day: str, partition_by: list[str]) -> str | None:
-    """The model's period if the stored table is partitioned by it; None for a table written before
-    (partitioned by symbol only: its affected symbols are rewritten whole until a --full-refresh)."""
-    period = partition_period(partition_by, day)
+def stored_period(spark: SparkSession, table: str, day: str) -> str | None:
+    """``month`` or ``year``: the period of ``day`` the stored table is partitioned by; None for a
+    table written before the period partitions (by symbol only: its affected symbols are rewritten
+    whole until a --full-refresh)."""
     fields = spark.table(f"{table}.partitions").schema["partition"].dataType.names
-    if f"{day}_{period}" in fields:
-        return period
+    for period in PERIODS:
+        if f"{day}_{period}" in fields:
+            return period
     log.warning(
         "%s is partitioned by symbol only: this run rewrites each affected symbol's history; "
-        "dbt run --full-refresh --select %s partitions it by symbol and %s",
+        "dbt run --full-refresh --select %s partitions it by symbol and period",
         table,
         table.rsplit(".", 1)[-1],
-        period,
     )
     return None
 

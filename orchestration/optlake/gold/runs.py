@@ -31,6 +31,7 @@ from pyspark.sql import functions as F
 
 from optlake.gold.bars import config_list
 from optlake.gold.changes import Plan, fingerprints, plan
+from optlake.sql_literals import sql_dates, sql_string
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -70,14 +71,6 @@ def stored_fingerprints(session: SparkSession, table: str) -> dict[dt.date, str 
 def requested_keys(value: object) -> list[str] | None:
     """The ``gold_symbols`` config (a comma-separated string or a list): None when empty."""
     return config_list(value) or None
-
-
-def sql_string(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def days_sql(days: list[dt.date]) -> str:
-    return ", ".join(f"date'{d.isoformat()}'" for d in days)
 
 
 @dataclass
@@ -171,5 +164,5 @@ def start_run(
         len(run_plan.delete_days),
     )
     if run_plan.delete_days:
-        session.sql(f"delete from {this} where trade_date in ({days_sql(list(run_plan.delete_days))})")
+        session.sql(f"delete from {this} where trade_date in ({sql_dates(list(run_plan.delete_days))})")
     return GoldRun(session, key, lookback_days, run_plan)
