@@ -10,6 +10,11 @@ def sql_string(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def sql_strings(values: list[str]) -> str:
+    """A comma-separated list of string literals."""
+    return ", ".join(sql_string(v) for v in values)
+
+
 def sql_dates(days: list[dt.date]) -> str:
     """A comma-separated list of date literals."""
     return ", ".join(f"date'{d.isoformat()}'" for d in days)

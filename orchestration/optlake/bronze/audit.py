@@ -10,7 +10,8 @@ from optlake.bronze.file_checks import locate_lines
 from optlake.bronze.report import LoadReport
 from optlake.bronze.spark_engine import BadRow
 from optlake.bronze.spec import trade_date_from_name
-from optlake.bronze.tables import AUDIT_COLUMNS, AUDIT_TABLE, QUARANTINE_COLUMNS, QUARANTINE_TABLE, ddl_schema, sql_list
+from optlake.bronze.tables import AUDIT_COLUMNS, AUDIT_TABLE, QUARANTINE_COLUMNS, QUARANTINE_TABLE, ddl_schema
+from optlake.sql_literals import sql_strings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -25,7 +26,7 @@ def write_quarantine(
 ) -> dict[str, int]:
     """Replace the quarantine rows of the loaded files; returns quarantined rows per file."""
     table = f"{schema}.{QUARANTINE_TABLE}"
-    spark.sql(f"delete from {table} where file_name in ({sql_list(list(local_by_name))})")
+    spark.sql(f"delete from {table} where file_name in ({sql_strings(list(local_by_name))})")
     by_file: dict[str, list[BadRow]] = {}
     for b in bad_rows:
         by_file.setdefault(b.file_name, []).append(b)

@@ -23,7 +23,8 @@ from pyspark.sql import functions as F
 
 from optlake.bronze.landing import LandingFile
 from optlake.bronze.spec import DatasetSpec
-from optlake.bronze.tables import AUDIT_TABLE, QUARANTINE_TABLE, sql_list
+from optlake.bronze.tables import AUDIT_TABLE, QUARANTINE_TABLE
+from optlake.sql_literals import sql_strings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -214,6 +215,6 @@ def remove_superseded(spark: SparkSession, schema: str, spec: DatasetSpec, files
     in between leaves the day without the old rows, never with both."""
     for f in files:
         log.info("  removing the rows of %s (superseded)", f.name)
-        name = sql_list([f.name])
+        name = sql_strings([f.name])
         spark.sql(f"delete from {schema}.{spec.table} where trade_date = date'{f.trade_date}' and file_name = {name}")
         spark.sql(f"delete from {schema}.{QUARANTINE_TABLE} where file_name = {name}")

@@ -26,7 +26,8 @@ from optlake.bronze.landing import FAILED, PROCESSED, Landing, LandingFile
 from optlake.bronze.report import FileResult, LoadError, LoadReport, summary_lines
 from optlake.bronze.spark_engine import BadRow
 from optlake.bronze.spec import DatasetSpec, trade_date_from_name
-from optlake.bronze.tables import ensure_tables, sql_list
+from optlake.bronze.tables import ensure_tables
+from optlake.sql_literals import sql_strings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -189,11 +190,11 @@ def _rows_of_this_load(spark: SparkSession, table: str, names: list[str], load_i
     its partition may still hold an earlier load's rows: those are deleted."""
     rows = spark.sql(
         f"select file_name, load_id = '{load_id}' as current, count(*) as n "
-        f"from {table} where file_name in ({sql_list(names)}) group by 1, 2"
+        f"from {table} where file_name in ({sql_strings(names)}) group by 1, 2"
     ).collect()
     stale = sorted({r["file_name"] for r in rows if not r["current"]})
     if stale:
-        spark.sql(f"delete from {table} where file_name in ({sql_list(stale)}) and load_id <> '{load_id}'")
+        spark.sql(f"delete from {table} where file_name in ({sql_strings(stale)}) and load_id <> '{load_id}'")
     return {r["file_name"]: int(r["n"]) for r in rows if r["current"]}
 
 

@@ -17,6 +17,7 @@ import yaml
 from optlake.bronze.spec import DatasetSpec
 from optlake.bronze.specs import SPECS
 from optlake.settings import PROJECT_DIR
+from optlake.sql_literals import sql_string
 from optlake.streaming.schema import MESSAGE_COLUMNS, MESSAGES_TABLE
 
 if TYPE_CHECKING:
@@ -88,10 +89,6 @@ def source_docs(project_dir: Path = PROJECT_DIR) -> dict[str, tuple[str, dict[st
     return docs
 
 
-def _sql_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("'", "\\'")
-
-
 def create_table_sql(
     qualified_name: str,
     columns: tuple[tuple[str, str], ...],
@@ -100,12 +97,12 @@ def create_table_sql(
     comment: str,
     column_docs: dict[str, str],
 ) -> str:
-    cols = ",\n  ".join(f"{name} {type_} comment '{_sql_text(column_docs.get(name, ''))}'" for name, type_ in columns)
+    cols = ",\n  ".join(f"{name} {type_} comment {sql_string(column_docs.get(name, ''))}" for name, type_ in columns)
     parts = f"\npartitioned by ({', '.join(partitioned_by)})" if partitioned_by else ""
     props = ",\n  ".join(f"'{k}' = '{v}'" for k, v in properties.items())
     return (
         f"create table if not exists {qualified_name} (\n  {cols}\n)\nusing iceberg"
-        f"\ncomment '{_sql_text(comment)}'{parts}\ntblproperties (\n  {props}\n)"
+        f"\ncomment {sql_string(comment)}{parts}\ntblproperties (\n  {props}\n)"
     )
 
 
@@ -150,8 +147,3 @@ def _add_missing_audit_columns(spark: SparkSession, table: str) -> None:
 def ddl_schema(columns: tuple[tuple[str, str], ...]) -> str:
     """A Spark DDL schema string, e.g. for createDataFrame."""
     return ", ".join(f"{name} {type_}" for name, type_ in columns)
-
-
-def sql_list(values: list[str]) -> str:
-    """A SQL list of string literals."""
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
