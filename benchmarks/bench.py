@@ -82,13 +82,13 @@ FULL = Sizes(
 )
 # Checks the harness: every section's code path, on sizes that take seconds.
 QUICK = Sizes(
-    main=Day(40_000, (1, 3), 10_000),
-    mid=Day(40_000, (1, 3), 10_000),
-    small=Day(40_000, (1, 3), 10_000),
-    scaling=Day(40_000, (1, 3), 10_000),
-    bootstrap_days=3,
+    main=Day(40_000, (1, 2), 10_000),
+    mid=Day(40_000, (1, 2), 10_000),
+    small=Day(40_000, (1, 2), 10_000),
+    scaling=Day(40_000, (1, 2), 10_000),
+    bootstrap_days=2,
     bootstrap_rows=5_000,
-    old_batch_files=2,
+    old_batch_files=1,
     repeats=1,
 )
 
@@ -243,7 +243,8 @@ def bench_option_analytics(quotes: Path, work: Path, sizes: Sizes) -> dict:
     wh = Warehouse(work / "analytics")
     say("option analytics: loading the new day and building Silver")
     wh.load(link_into(wh.path / "landing", [quotes]))
-    wh.dbt("build", "--select", "+enriched_options_silver", "option_roots", "+yield_curve_daily", "+bars_1m")
+    wh.dbt("seed")
+    wh.dbt("run", "--select", "+enriched_options_silver", "+yield_curve_daily", "+bars_1m")
     found: dict = {}
     for name, minutes in (("default_cadence_30", 30), ("every_minute", 1)):
         seconds = []

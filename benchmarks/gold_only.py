@@ -26,25 +26,24 @@ def gold_models() -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--day-rows", type=int, default=bench.FULL.day_rows)
-    parser.add_argument("--history-days", type=int, default=bench.FULL.history_days)
-    parser.add_argument("--history-rows", type=int, default=bench.FULL.history_rows)
+    main_day = bench.FULL.main
+    parser.add_argument("--day-rows", type=int, default=main_day.rows)
+    parser.add_argument("--history-days", type=int, default=max(main_day.history))
+    parser.add_argument("--history-rows", type=int, default=main_day.history_rows)
     parser.add_argument("--work", type=Path, default=PROJECT_DIR / "benchmarks" / "data")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    sizes = bench.Sizes(args.day_rows, args.history_days, args.history_rows, repeats=1)
-    work = args.work / f"{sizes.day_rows}-{sizes.history_days}x{sizes.history_rows}"
-    history, day = bench.make_data(work / "files", sizes)
+    day = bench.Day(args.day_rows, (args.history_days,), args.history_rows)
+    work = args.work / day.key
+    history, new_day, _ = bench.make_data(work / "files", day)
     wh = bench.Warehouse(work / "gold")
     bench.say(f"gold: loading {len(history)} history days and building every layer")
-    wh.load(bench.link_into(wh.path / "landing-history", history))
-    wh.dbt("seed")
-    wh.dbt("run")
-    landing = bench.link_into(wh.path / "landing", [day])
+    wh.optlake("bootstrap", str(bench.link_into(wh.path / "landing-history", bench.flat(history))), "--no-compact")
+    landing = bench.link_into(wh.path / "landing", new_day)
     result: dict = {
         "date": dt.date.today().isoformat(),
         "machine": bench.measure.machine(),
-        "sizes": dataclasses.asdict(sizes),
+        "sizes": dataclasses.asdict(day),
     }
     for name, extra in (("new_day", ()), ("reloaded_day", ("--reprocess",))):
         run = wh.run(str(bench.BIN / "optlake"), "daily", str(landing), *extra)

@@ -30,7 +30,7 @@ def test_quick_benchmark_measures_every_path_and_writes_its_report(tmp_path: Pat
 
     assert result["sizes"] == result["sizes"] | {
         "day_rows": 40_000,
-        "history_days": 3,
+        "history_days": 2,
         "history_rows": 10_000,
         "repeats": 1,
     }
@@ -38,7 +38,7 @@ def test_quick_benchmark_measures_every_path_and_writes_its_report(tmp_path: Pat
     steps = result["steps"]
     # The quick sizes give every section the main section's day: measured once, reported per section.
     for prefix in ("", "mid_", "small_", "scaling_"):
-        for history in (1, 3):
+        for history in (1, 2):
             names = ("daily_total", "bronze_step", "silver_step", "analytics_step", "gold_step", "dbt_step")
             for name in (*names, "bronze_plus_silver"):
                 measured = steps[f"{prefix}ours_{name}_history_{history}"]
@@ -50,12 +50,12 @@ def test_quick_benchmark_measures_every_path_and_writes_its_report(tmp_path: Pat
             assert parts < total["median_seconds"]
         # The old job rebuilds Silver from every day it has: 1 or 3 history days plus the new one.
         assert steps[f"{prefix}old_bronze_plus_silver_history_1"]["silver_rows_rebuilt"] == 10_000 + 40_000
-        assert steps[f"{prefix}old_bronze_plus_silver_history_3"]["silver_rows_rebuilt"] == 3 * 10_000 + 40_000
+        assert steps[f"{prefix}old_bronze_plus_silver_history_2"]["silver_rows_rebuilt"] == 2 * 10_000 + 40_000
     assert steps["duckdb_csv_to_parquet"]["median_seconds"] > 0
-    # Bootstrap: 3 days of 5,000 quotes; ours in one job, the old pipeline in jobs of 2 files.
+    # Bootstrap: 2 days of 5,000 quotes; ours in one job, the old pipeline in jobs of 1 file.
     boot = result["bootstrap"]
-    assert boot["ours_bootstrap"]["jobs"] == 1 and boot["ours_bootstrap"]["rows"] == 15_000
-    assert boot["old_bootstrap"]["jobs"] == 2 and boot["old_bootstrap"]["silver_rows"] == 15_000
+    assert boot["ours_bootstrap"]["jobs"] == 1 and boot["ours_bootstrap"]["rows"] == 10_000
+    assert boot["old_bootstrap"]["jobs"] == 2 and boot["old_bootstrap"]["silver_rows"] == 10_000
     assert set(result["ratios"]) == {
         "ours_vs_duckdb",
         "old_vs_ours_history_many",
@@ -68,7 +68,7 @@ def test_quick_benchmark_measures_every_path_and_writes_its_report(tmp_path: Pat
         "old_growth_history_scaled_vs_1",
         "old_vs_ours_bootstrap",
     }
-    assert result["ratios"]["small_day_daily_seconds"] == steps["small_ours_daily_total_history_3"]["median_seconds"]
+    assert result["ratios"]["small_day_daily_seconds"] == steps["small_ours_daily_total_history_2"]["median_seconds"]
     assert set(result["targets_met"]) == {
         "ours_within_8x_of_duckdb",
         "at_least_3_5x_faster_than_old",

@@ -24,7 +24,8 @@ from optlake.analytics.docs import COLUMN_DOCS
 from optlake.bronze import load
 from optlake.bronze.spec import trade_date_from_name
 from optlake.generator import generate
-from optlake.settings import PROJECT_DIR
+from optlake.jobs.dbt_invoke import invoke_dbt
+from optlake.settings import PROJECT_DIR, Settings
 
 START = dt.date(2025, 1, 27)
 DAYS = (dt.date(2025, 1, 27), dt.date(2025, 1, 28), dt.date(2025, 1, 29))
@@ -153,6 +154,21 @@ def test_a_new_day_rewrites_the_current_period_not_the_history(spark, built) -> 
     assert operation == "overwrite"
     assert 0 < int(summary["deleted-records"]) <= in_2025
     assert int(summary["total-records"]) == in_2024 + in_2025
+
+
+def test_an_incremental_python_model_writes_its_table_once_without_a_temporary_table(spark, dbt, built) -> None:
+    """dbt-oss-spark's incremental materialization writes a Python model's result straight into the
+    table: dbt-spark's would write `<model>__dbt_tmp`, copy it with SQL and drop it."""
+    statements: list[str] = []
+
+    def on_event(event) -> None:
+        if event.info.name == "SQLQuery":
+            statements.append(event.data.sql)
+
+    settings = Settings(PROJECT_DIR, dbt.settings.warehouse, built["inc"], "local")
+    invoke_dbt(settings, *RUN, "--quiet", target_path=dbt.target_path / "once", callbacks=[on_event])
+    assert any("indicators_daily" in sql for sql in statements)  # the run did reach the models
+    assert not [sql for sql in statements if "__dbt_tmp" in sql]
 
 
 def test_reloading_one_old_file_recomputes_only_its_symbols_from_that_day(spark, dbt, built, files, tmp_path) -> None:
