@@ -166,9 +166,12 @@ def test_an_incremental_python_model_writes_its_table_once_without_a_temporary_t
             statements.append(event.data.sql)
 
     settings = Settings(PROJECT_DIR, dbt.settings.warehouse, built["inc"], "local")
-    invoke_dbt(settings, *RUN, "--quiet", target_path=dbt.target_path / "once", callbacks=[on_event])
-    assert any("indicators_daily" in sql for sql in statements)  # the run did reach the models
-    assert not [sql for sql in statements if "__dbt_tmp" in sql]
+    result = invoke_dbt(settings, *RUN, "--quiet", target_path=dbt.target_path / "once", callbacks=[on_event])
+    ran = {r.node.name: str(r.status) for r in result.result.results}
+    assert ran["indicators_daily"] == ran["indicators_intraday"] == "success"
+    assert statements  # the SQL models' statements reached the callback
+    temporary = ("indicators_daily__dbt_tmp", "indicators_intraday__dbt_tmp")
+    assert not [sql for sql in statements if any(name in sql for name in temporary)]
 
 
 def test_reloading_one_old_file_recomputes_only_its_symbols_from_that_day(spark, dbt, built, files, tmp_path) -> None:
@@ -221,6 +224,45 @@ def test_days_the_bars_no_longer_have_are_found_and_deleted(spark, schema) -> No
     delete_days(spark, table, "trade_date", gone)
     left = spark.sql(f"select symbol, trade_date from {table} order by 1, 2").collect()
     assert [tuple(r) for r in left] == [("A", dt.date(2024, 12, 31)), ("B", dt.date(2025, 1, 2))]
+
+
+def test_changes_are_found_from_the_file_metadata_and_the_newer_rows(spark, schema) -> None:
+    """`changes` reads the stored side's versions from its files and the input rows newer than them;
+    only when rows vanished (the counts do not reconcile) does it compare every day."""
+    from optlake.analytics.incremental import changes
+
+    table = f"{schema}.marks"
+    old, new = dt.datetime(2025, 1, 1), dt.datetime(2025, 2, 1)
+    spark.sql(
+        f"create table {table} (symbol string, trade_date date, bars_version timestamp) using iceberg"
+        " partitioned by (symbol, years(trade_date))"
+    )
+    stored = [("A", dt.date(2024, 12, 31), old), ("A", dt.date(2025, 1, 2), old), ("B", dt.date(2025, 1, 2), old)]
+    spark.createDataFrame(stored, "symbol string, trade_date date, bars_version timestamp").writeTo(table).append()
+    schema_ = "symbol string, trade_date date, bars_version timestamp"
+    cases = (
+        # nothing changed
+        (stored, (["A", "B"], {}, {}), False),
+        # A's day reloaded, B's next day and a new symbol C arrive
+        (
+            [stored[0], ("A", dt.date(2025, 1, 2), new), stored[2], *[(s, dt.date(2025, 1, 3), new) for s in "BC"]],
+            (["A", "B", "C"], {"A": dt.date(2025, 1, 2), "B": dt.date(2025, 1, 3), "C": dt.date(2025, 1, 3)}, {}),
+            False,
+        ),
+        # A's 2025-01-02 vanished while B gained a day: the counts reconcile only day by day
+        (
+            [stored[0], stored[2], ("B", dt.date(2025, 1, 3), new)],
+            (["A", "B"], {"A": dt.date(2025, 1, 2), "B": dt.date(2025, 1, 3)}, {"A": [dt.date(2025, 1, 2)]}),
+            True,
+        ),
+    )
+    for rows, expected, compares_every_day in cases:
+        with captured_log() as messages:
+            symbols, first, gone = changes(
+                spark, spark.createDataFrame(rows, schema_), table, spark.table(table), "trade_date"
+            )
+        assert (sorted(symbols), first, gone) == expected
+        assert any("comparing every day" in m for m in messages) == compares_every_day
 
 
 def test_a_table_partitioned_by_symbol_only_is_rewritten_per_symbol(spark, schema) -> None:

@@ -60,6 +60,56 @@ def changed_days(rows: DataFrame, done: DataFrame, day: str) -> tuple[dict[str, 
     return {r[0]: r[1] for r in found}, {r[0]: sorted(r[2]) for r in found if r[2]}
 
 
+def stored_marks(spark: SparkSession, table: str) -> dict[str, object] | None:
+    """Per symbol, the newest ``bars_version`` of its stored rows, and the table's row count (key
+    None), from the data files' metadata; None when the files lack the metric or the table has
+    delete files (its record counts would not be the rows)."""
+    metric = "readable_metrics.bars_version.upper_bound"
+    found = spark.sql(
+        f"select partition.symbol, max({metric}), sum(record_count), count(*) = count({metric}), max(content)"
+        f" from {table}.files group by 1"
+    ).collect()
+    if any(not complete or content for _, _, _, complete, content in found):
+        return None
+    return {symbol: mark for symbol, mark, _, _, _ in found} | {None: sum(r[2] for r in found)}
+
+
+def changes(
+    spark: SparkSession, rows: DataFrame, table: str, done: DataFrame, day: str
+) -> tuple[list[str], dict[str, dt.date], dict[str, list[dt.date]]]:
+    """The symbols, and what ``changed_days`` returns, without reading the whole history: a symbol's
+    changed days are the days of its input rows newer than its stored rows (versions are load times;
+    files older than every symbol's mark are skipped on their statistics). The row counts then
+    reconcile (input rows - the changed ones = stored rows - those of the changed days) unless days
+    vanished from the input; only then are both sides compared day by day."""
+    marks = stored_marks(spark, table)
+    if marks is None:
+        log.info("%s: no version metrics in its file metadata, comparing every day", table)
+        symbols = [r[0] for r in rows.select("symbol").distinct().collect()]
+        return symbols, *changed_days(rows, done, day)
+    stored_rows = marks.pop(None, 0)
+    newer = rows
+    if marks:
+        newer = rows.where(F.col("bars_version") > F.lit(min(marks.values())))
+        known = spark.createDataFrame(sorted(marks.items()), "symbol string, _mark timestamp")
+        newer = newer.join(F.broadcast(known), "symbol", "left")
+        newer = newer.where(F.col("_mark").isNull() | (F.col("bars_version") > F.col("_mark")))
+    counted = newer.groupBy("symbol", day).count().collect()
+    first: dict[str, dt.date] = {}
+    for symbol, changed_day, _ in counted:
+        first[symbol] = min(first.get(symbol, changed_day), changed_day)
+    replaced = 0
+    if counted:
+        pairs = spark.createDataFrame([(s, d) for s, d, _ in counted], f"symbol string, {day} date")
+        since = min(d for _, d, _ in counted)
+        replaced = done.where(F.col(day) >= F.lit(since)).join(F.broadcast(pairs), ["symbol", day]).count()
+    if rows.count() - sum(n for _, _, n in counted) != stored_rows - replaced:
+        log.info("%s: the input no longer has some stored days, comparing every day", table)
+        symbols = [r[0] for r in rows.select("symbol").distinct().collect()]
+        return symbols, *changed_days(rows, done, day)
+    return sorted(set(marks) | set(first)), first, {}
+
+
 def delete_days(spark: SparkSession, table: str, day: str, days: dict[str, list[dt.date]]) -> None:
     """Delete the stored rows of ``days`` (per symbol), in one commit: days the input no longer has."""
     where = " or ".join(f"(symbol = {sql_string(s)} and {day} in ({sql_dates(d)}))" for s, d in sorted(days.items()))
@@ -77,11 +127,20 @@ def start_days(symbols: Iterable[str], changed: dict[str, dt.date], references: 
     return starts
 
 
-def resume_points(spark: SparkSession, done: DataFrame, starts: dict[str, dt.date], order: str, day: str) -> DataFrame:
+def resume_points(
+    spark: SparkSession,
+    done: DataFrame,
+    starts: dict[str, dt.date],
+    order: str,
+    day: str,
+    since: dt.date | None = None,
+) -> DataFrame:
     """(symbol, state_key, state_day): each affected symbol's last stateful row before its start day,
-    and that row's day (nulls: none)."""
+    and that row's day (nulls: none), looked for from ``since`` (a partition filter) or in all rows."""
     plan = spark.createDataFrame(sorted(starts.items()), "symbol string, start_day date")
     stateful = done.where(F.col(STATE_FLAG).isNotNull()).select("symbol", order, day)
+    if since is not None:
+        stateful = stateful.where(F.col(day) >= F.lit(since))
     found = (
         plan.join(stateful, "symbol")
         .where(F.col(day) < F.col("start_day"))
@@ -89,6 +148,39 @@ def resume_points(spark: SparkSession, done: DataFrame, starts: dict[str, dt.dat
         .agg(F.max(order).alias("state_key"), F.max(day).alias("state_day"))
     )
     return plan.select("symbol").join(found, "symbol", "left")
+
+
+def period_before(day: dt.date, period: str | None) -> dt.date | None:
+    """The first day of the period before ``day``'s (month or year); None without a period."""
+    if period == "month":
+        return (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    if period == "year":
+        return dt.date(day.year - 1, 1, 1)
+    return None
+
+
+def history_since(
+    done: DataFrame, points: DataFrame, order: str, day: str, history_rows: int, period: str | None
+) -> dt.date | None:
+    """A day from which every affected symbol has ``history_rows`` stored rows up to its state row
+    (the period before the earliest state row's), so the run reads the input and the stored rows
+    from there only; None when a symbol has no state row or fewer rows since (it reads everything)."""
+    states = points.collect()
+    if not states or any(r["state_key"] is None for r in states):
+        return None
+    since = period_before(min(r["state_day"] for r in states), period)
+    if since is None:
+        return None
+    counted = (
+        done.where(F.col(day) >= F.lit(since))
+        .join(F.broadcast(points), "symbol")
+        .where(F.col(order) <= F.col("state_key"))
+        .groupBy("symbol")
+        .count()
+        .collect()
+    )
+    enough = {symbol for symbol, n in counted if n >= history_rows}
+    return since if enough >= {r["symbol"] for r in states} else None
 
 
 def incremental_run(
@@ -111,14 +203,20 @@ def incremental_run(
     if done is None:
         points = rows.select("symbol").distinct().withColumn("state_key", F.lit(None).cast(key_type))
     else:
-        symbols = [r[0] for r in rows.select("symbol").distinct().collect()]
-        first_changed, gone = changed_days(rows, done, day)
+        symbols, first_changed, gone = changes(spark, rows, table, done, day)
         starts = start_days(symbols, first_changed, references)
         if gone:
             delete_days(spark, table, day, gone)
         if not starts:
             return done.limit(0)
-        points = resume_points(spark, done, starts, order, day)
+        period = stored_period(spark, table, day)
+        points = resume_points(spark, done, starts, order, day, since=period_before(min(starts.values()), period))
+        if points.where(F.col("state_key").isNull()).count():  # a state row before that period, or none
+            points = resume_points(spark, done, starts, order, day)
+        points = spark.createDataFrame(points.collect(), points.schema)  # small: computed once
+        since = history_since(done, points, order, day, history_rows, period)
+        if since is not None:  # every affected symbol's history lies in the stored rows from `since`
+            rows, done = rows.where(F.col(day) >= F.lit(since)), done.where(F.col(day) >= F.lit(since))
 
     affected = rows.join(F.broadcast(points.select("symbol", "state_key")), "symbol")
     is_new = F.col("state_key").isNull() | (F.col(order) > F.col("state_key"))
@@ -147,7 +245,6 @@ def incremental_run(
     if done is None:
         return computed
     kept = done.join(F.broadcast(points), "symbol").where(F.col(order) <= F.col("state_key"))
-    period = stored_period(spark, table, day)
     if period is not None:  # the state row's period is rewritten whole, the earlier ones are not
         kept = kept.where(F.col(day) >= F.trunc("state_day", period))
     return kept.select(*computed.columns).unionByName(computed)
