@@ -8,12 +8,17 @@ stored table, read from its name (none on a full build).
 
 - A symbol is affected from the first day whose version differs between the bars and ``done``
   (a new, reloaded or vanished day), and every symbol from the first such day of a reference
-  symbol (the daily set reads SPX, ^IRX and SPY).
+  symbol (the daily set reads SPX, ^IRX and SPY). Versions are load times, so the changed days are
+  those of the input rows newer than the symbol's newest stored version (read from ``done``'s file
+  metrics; older input files are skipped on their statistics); vanished days show as row counts
+  that do not reconcile, and only then are both sides compared day by day.
 - It resumes after its last stored row that carries state (``st_bar_count`` not null) and lies
   before that day: the state row. Without one it is computed from its first bar.
 - Each affected symbol's frame holds the ``history_rows`` bars up to the state row, then the new
   bars, and the state row's ``st_*`` values as ``prev_st_*``; ``run`` (pandas, per symbol) returns
-  the new rows.
+  the new rows. When every affected symbol has its history in the period before the earliest state
+  row's and after, the input and the stored rows are read from there only (partition pruning), so a
+  new day's run does not read the whole history.
 - The table is partitioned by symbol and ``period`` of ``day`` (``month`` or ``year``), written with
   insert_overwrite (dynamic: the partitions the result holds are replaced). The result is the
   recomputed rows plus the stored rows of the state row's period up to the state row, so a new day
