@@ -250,3 +250,19 @@ def test_the_delta_iron_condor_sells_where_the_strike_rank_condor_cannot(spark, 
         f" where trade_date = date'{DAYS[1]}' and signal = 'SELL_IRON_CONDOR'"
     ).first()[0]
     assert old < len(sells)
+
+
+def test_a_day_the_input_no_longer_has_is_deleted_and_the_others_are_kept(spark, dbt, built) -> None:
+    """The post-hook (delete_days_missing_from, from the partitions metadata tables): a day gone from
+    Silver leaves option_analytics, and then the surface and the index; the other day stays as it was.
+    (Last in this module: it removes the first day.)"""
+    gone, kept = DAYS
+    before = {t: snapshot(spark, t) for t in ("option_analytics", "iv_surface_daily", "vol_index")}
+    spark.sql(f"delete from {SCHEMA}.enriched_options_silver where trade_date = date'{gone}'")
+    dbt(
+        SCHEMA, "run", "--select", "option_analytics", "iv_surface_daily", "vol_index"
+    )  # not Silver: it would reload the day
+    for table in ("option_analytics", "iv_surface_daily", "vol_index"):
+        after = snapshot(spark, table)
+        assert set(after) == {kept}, table
+        assert after[kept] == before[table][kept], table

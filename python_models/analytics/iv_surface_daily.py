@@ -29,8 +29,8 @@ def model(dbt, session):
 
     dbt.config(materialized="incremental")  # a Python model's own default (table) beats dbt_project.yml
     analytics = dbt.ref("option_analytics")
-    done = session.table(str(dbt.this)) if dbt.is_incremental else None
-    _, quotes, versions = pending_input(session, analytics, "version", done)
+    done = str(dbt.this) if dbt.is_incremental else None
+    _, quotes, versions = pending_input(session, analytics, f"{dbt.this.schema}.option_analytics", "version", done)
     fields = [
         T.StructField("trade_date", T.DateType()),
         T.StructField("underlying", T.StringType()),

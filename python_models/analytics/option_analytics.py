@@ -35,8 +35,10 @@ def model(dbt, session):
     cadence = int(dbt.config.get("analytics_snapshot_minutes"))
     default_rate = float(dbt.config.get("risk_free_rate"))
     silver = dbt.ref("enriched_options_silver")
-    done = session.table(str(dbt.this)) if dbt.is_incremental else None
-    days, quotes, versions = pending_input(session, silver, "bronze_ingested_at", done)
+    done = str(dbt.this) if dbt.is_incremental else None
+    days, quotes, versions = pending_input(
+        session, silver, f"{dbt.this.schema}.enriched_options_silver", "bronze_ingested_at", done
+    )
     roots = dbt.ref("option_roots")
     quotes = (
         snapshot_quotes(quotes, session_opens(session, days), cadence)

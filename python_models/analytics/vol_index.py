@@ -30,8 +30,8 @@ def model(dbt, session):
     dbt.config(materialized="incremental")  # a Python model's own default (table) beats dbt_project.yml
     min_strikes = int(dbt.config.get("min_strikes"))
     analytics = dbt.ref("option_analytics")
-    done = session.table(str(dbt.this)) if dbt.is_incremental else None
-    _, quotes, versions = pending_input(session, analytics, "version", done)
+    done = str(dbt.this) if dbt.is_incremental else None
+    _, quotes, versions = pending_input(session, analytics, f"{dbt.this.schema}.option_analytics", "version", done)
     quotes = quotes.select(
         *[F.col(c).cast("double").alias(c) if c in ("strike_price", "bid_px_00", "mid_price") else c for c in COLUMNS]
     )

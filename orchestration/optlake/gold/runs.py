@@ -32,6 +32,7 @@ from pyspark.sql import functions as F
 from optlake.gold.bars import config_list
 from optlake.gold.changes import Plan, fingerprints, plan
 from optlake.sql_literals import sql_dates, sql_string
+from optlake.table_metadata import day_versions
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -44,14 +45,6 @@ FINGERPRINT = "input_fingerprint"
 def table_name(dbt, model: str) -> str:
     """The relation of ``model``, a sibling of the running model (one schema per warehouse)."""
     return f"{dbt.this.schema}.{model}"
-
-
-def day_versions(session: SparkSession, table: str, version: str) -> dict[dt.date, object]:
-    """trade_date -> the newest ``version`` among the partition's rows, from the files' metadata."""
-    rows = session.sql(
-        f"select partition.trade_date, max(readable_metrics.{version}.upper_bound) from {table}.files group by 1"
-    ).collect()
-    return {r[0]: r[1] for r in rows if r[0] is not None}
 
 
 def stored_fingerprints(session: SparkSession, table: str) -> dict[dt.date, str | None]:

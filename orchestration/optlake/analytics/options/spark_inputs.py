@@ -2,7 +2,8 @@
 compute, the quotes at the snapshot minutes, and what each quote needs beside its own columns.
 
 - Days: a day is pending when the model's table does not hold it at the version its input holds
-  now (``version``: the newest Bronze load among the day's rows; a new or reloaded day changes it).
+  now (``version``: the newest Bronze load among the day's rows; a new or reloaded day changes it),
+  both read from the tables' file metadata (Iceberg column metrics), not from their rows.
   The models write only the pending days' partitions (insert_overwrite on ``trade_date``); the
   post-hook ``delete_days_missing_from`` removes days their input no longer has.
 - Snapshots: the quotes whose minute is ``cadence`` minutes, or a multiple, after the session's
@@ -21,6 +22,7 @@ from pyspark.sql import functions as F
 
 from optlake.analytics.options.chain import CURVE_COLUMNS
 from optlake.reference.trading_calendar import regular_session_utc
+from optlake.table_metadata import day_versions
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -28,23 +30,22 @@ if TYPE_CHECKING:
 MINUTE_NS = 60 * 10**9
 
 
-def pending_versions(source: DataFrame, source_version: str, done: DataFrame | None) -> dict[dt.date, dt.datetime]:
-    """Trade days of ``source`` that ``done`` lacks or holds at another version (its ``version``),
-    with their version in ``source``: one aggregate per table, read once."""
-    versions = source.groupBy("trade_date").agg(F.max(source_version).alias("new_version"))
-    if done is not None:
-        held = done.groupBy("trade_date").agg(F.max("version").alias("old_version"))
-        versions = versions.join(held, "trade_date", "left").where(
-            F.col("old_version").isNull() | (F.col("old_version") != F.col("new_version"))
-        )
-    return {r[0]: r[1] for r in versions.select("trade_date", "new_version").collect()}
+def pending_versions(
+    spark: SparkSession, source_table: str, source_version: str, done_table: str | None
+) -> dict[dt.date, dt.datetime]:
+    """Trade days of ``source_table`` that ``done_table`` lacks or holds at another version (its
+    ``version``), with their version in the source: from both tables' file metadata, no rows read."""
+    versions = day_versions(spark, source_table, source_version)
+    held = day_versions(spark, done_table, "version") if done_table else {}
+    return {day: version for day, version in versions.items() if held.get(day) != version}
 
 
 def pending_input(
-    spark: SparkSession, source: DataFrame, source_version: str, done: DataFrame | None
+    spark: SparkSession, source: DataFrame, source_table: str, source_version: str, done_table: str | None
 ) -> tuple[list[dt.date], DataFrame, DataFrame]:
-    """The pending days, ``source``'s rows of those days, and (trade_date, version) of each."""
-    versions = pending_versions(source, source_version, done)
+    """The pending days, ``source``'s rows of those days (``source`` is ``source_table``'s rows), and
+    (trade_date, version) of each."""
+    versions = pending_versions(spark, source_table, source_version, done_table)
     days = sorted(versions)
     frame = spark.createDataFrame(sorted(versions.items()), "trade_date date, version timestamp")
     return days, source.where(day_column(days)), frame
