@@ -24,7 +24,7 @@ from pyspark.sql import functions as F
 from optlake.bronze.landing import LandingFile
 from optlake.bronze.spec import DatasetSpec
 from optlake.bronze.tables import AUDIT_TABLE, QUARANTINE_TABLE
-from optlake.sql_literals import sql_strings
+from optlake.sql_literals import sql_dates, sql_strings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -57,26 +57,37 @@ class LoadedFile:
     size: int
 
 
-def loaded_files(spark: SparkSession, schema: str, spec: DatasetSpec) -> list[LoadedFile]:
-    """The files holding rows in the spec's table (from Iceberg partition metadata: no data is
-    read), with the content hash and source of their latest successful load."""
+def loaded_files(spark: SparkSession, schema: str, spec: DatasetSpec, candidates: list[Candidate]) -> list[LoadedFile]:
+    """The files holding rows in the spec's table that the candidates can collide with: those of the
+    candidates' trading days and those whose content hash a candidate has (from Iceberg partition
+    metadata, pruned to those days and names: no data is read, and the cost does not grow with the
+    history), with the content hash and source of their latest successful load."""
+    latest = f"""
+        select file_name,
+            max_by(content_sha256, finished_at) as sha256,
+            max_by(source_uri, finished_at) as uri,
+            max_by(bytes, finished_at) as bytes
+        from {schema}.{AUDIT_TABLE}
+        where status = 'loaded'
+        group by file_name
+    """
+    hashes = sorted({c.sha256 for c in candidates if c.sha256})
+    days = sorted({c.trade_date for c in candidates if c.trade_date is not None})
+    wanted = [f"partition.trade_date in ({sql_dates(days)})"] if days else []
+    if hashes:
+        same = spark.sql(f"select file_name from ({latest}) where sha256 in ({sql_strings(hashes)})").collect()
+        if same:
+            wanted.append(f"partition.file_name in ({sql_strings(sorted(r[0] for r in same))})")
+    where = " or ".join(wanted) or "false"
     rows = spark.sql(
         f"""
         with present as (
             select distinct partition.trade_date as trade_date, partition.file_name as file_name
             from {schema}.{spec.table}.partitions
-        ),
-        audited as (
-            select file_name,
-                max_by(content_sha256, finished_at) as sha256,
-                max_by(source_uri, finished_at) as uri,
-                max_by(bytes, finished_at) as bytes
-            from {schema}.{AUDIT_TABLE}
-            where status = 'loaded'
-            group by file_name
+            where {where}
         )
         select present.trade_date, present.file_name, audited.sha256, audited.uri, audited.bytes
-        from present left join audited on present.file_name = audited.file_name
+        from present left join ({latest}) audited on present.file_name = audited.file_name
         """
     ).collect()
     return [
@@ -199,7 +210,7 @@ def screen(spark: SparkSession, schema: str, candidates: list[Candidate], replac
         by_spec.setdefault(c.spec.table, []).append(c)
     for group in by_spec.values():
         spec = group[0].spec
-        loaded = loaded_files(spark, schema, spec)
+        loaded = loaded_files(spark, schema, spec, group)
         same_content(group, loaded)
         checked = needs_row_check(group, loaded)
         if not checked:
