@@ -87,11 +87,15 @@ def changes(
     files older than every symbol's mark are skipped on their statistics). The row counts then
     reconcile (input rows - the changed ones = stored rows - those of the changed days) unless days
     vanished from the input; only then are both sides compared day by day."""
-    marks = stored_marks(spark, table)
-    if marks is None:
-        log.info("%s: no version metrics in its file metadata, comparing every day", table)
+
+    def every_day(why: str) -> tuple[list[str], dict[str, dt.date], dict[str, list[dt.date]]]:
+        log.info("%s: %s, comparing every day", table, why)
         symbols = [r[0] for r in rows.select("symbol").distinct().collect()]
         return symbols, *changed_days(rows, done, day)
+
+    marks = stored_marks(spark, table)
+    if marks is None:
+        return every_day("its file metadata lacks version metrics or it has delete files")
     stored_rows = marks.pop(None, 0)
     newer = rows
     if marks:
@@ -109,9 +113,7 @@ def changes(
         since = min(d for _, d, _ in counted)
         replaced = done.where(F.col(day) >= F.lit(since)).join(F.broadcast(pairs), ["symbol", day]).count()
     if rows.count() - sum(n for _, _, n in counted) != stored_rows - replaced:
-        log.info("%s: the input no longer has some stored days, comparing every day", table)
-        symbols = [r[0] for r in rows.select("symbol").distinct().collect()]
-        return symbols, *changed_days(rows, done, day)
+        return every_day("the input no longer has some stored days")
     return sorted(set(marks) | set(first)), first, {}
 
 
