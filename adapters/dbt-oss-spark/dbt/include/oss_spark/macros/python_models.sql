@@ -112,3 +112,21 @@ writer = writer.option("{{ key }}", "{{ value }}")
   {{ run_hooks(post_hooks) }}
   {{ return({'relations': [this]}) }}
 {%- endmaterialization %}
+
+{#-
+  dbt-spark's insert_overwrite names the partition columns (`partition (a, b)`), which Spark's
+  parser refuses for a transform such as months(c). Without the clause, an insert overwrite in
+  dynamic mode (dbt sets it for insert_overwrite with partition_by) replaces the partitions the
+  rows fall in, transforms included, as the clause does for plain columns.
+-#}
+{% macro oss_spark__partition_cols(label, required=false) -%}
+  {%- set cols = config.get('partition_by', validator=validation.any[list, basestring]) -%}
+  {%- set cols = [cols] if cols is string else cols -%}
+  {%- set ns = namespace(transforms=false) -%}
+  {%- for col in cols or [] -%}
+    {%- if '(' in col -%}{%- set ns.transforms = true -%}{%- endif -%}
+  {%- endfor -%}
+  {%- if not (label == 'partition' and ns.transforms) -%}
+    {{ spark__partition_cols(label, required) }}
+  {%- endif -%}
+{%- endmacro %}
