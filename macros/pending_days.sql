@@ -215,3 +215,17 @@
   where content = 0
   group by partition.trade_date
 {%- endmacro %}
+
+{# The distinct trade days a table partitioned by trade_date holds: its rows, or on Spark its
+   Iceberg `partitions` metadata table (no data file read). #}
+{% macro held_days_sql(relation) %}
+  {{ return(adapter.dispatch('held_days_sql')(relation)) }}
+{% endmacro %}
+
+{% macro default__held_days_sql(relation) -%}
+  select distinct trade_date from {{ relation }}
+{%- endmacro %}
+
+{% macro spark__held_days_sql(relation) -%}
+  select distinct partition.trade_date as trade_date from {{ relation }}.partitions
+{%- endmacro %}

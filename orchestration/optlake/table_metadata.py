@@ -10,6 +10,11 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
+def table_name(dbt, model: str) -> str:
+    """The relation of ``model``, a sibling of the running dbt Python model (one schema per warehouse)."""
+    return f"{dbt.this.schema}.{model}"
+
+
 def day_versions(session: SparkSession, table: str, version: str) -> dict[dt.date, object]:
     """trade_date -> the newest ``version`` among the partition's rows, from the files' metadata."""
     rows = session.sql(

@@ -26,11 +26,12 @@ COLUMNS = [
 def model(dbt, session):
     from optlake.analytics.options.spark_inputs import pending_input, stamped
     from optlake.analytics.options.surface_frame import SURFACE_COLUMNS, surface_rows
+    from optlake.table_metadata import table_name
 
     dbt.config(materialized="incremental")  # a Python model's own default (table) beats dbt_project.yml
     analytics = dbt.ref("option_analytics")
     done = str(dbt.this) if dbt.is_incremental else None
-    _, quotes, versions = pending_input(session, analytics, f"{dbt.this.schema}.option_analytics", "version", done)
+    _, quotes, versions = pending_input(session, analytics, table_name(dbt, "option_analytics"), "version", done)
     fields = [
         T.StructField("trade_date", T.DateType()),
         T.StructField("underlying", T.StringType()),

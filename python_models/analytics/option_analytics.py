@@ -30,6 +30,7 @@ def model(dbt, session):
         stamped,
         with_underlying_price,
     )
+    from optlake.table_metadata import table_name
 
     dbt.config(materialized="incremental")  # a Python model's own default (table) beats dbt_project.yml
     cadence = int(dbt.config.get("analytics_snapshot_minutes"))
@@ -37,7 +38,7 @@ def model(dbt, session):
     silver = dbt.ref("enriched_options_silver")
     done = str(dbt.this) if dbt.is_incremental else None
     days, quotes, versions = pending_input(
-        session, silver, f"{dbt.this.schema}.enriched_options_silver", "bronze_ingested_at", done
+        session, silver, table_name(dbt, "enriched_options_silver"), "bronze_ingested_at", done
     )
     roots = dbt.ref("option_roots")
     quotes = (

@@ -26,12 +26,13 @@ COLUMNS = [
 def model(dbt, session):
     from optlake.analytics.options.index_frame import INDEX_COLUMNS, index_rows
     from optlake.analytics.options.spark_inputs import pending_input, stamped
+    from optlake.table_metadata import table_name
 
     dbt.config(materialized="incremental")  # a Python model's own default (table) beats dbt_project.yml
     min_strikes = int(dbt.config.get("min_strikes"))
     analytics = dbt.ref("option_analytics")
     done = str(dbt.this) if dbt.is_incremental else None
-    _, quotes, versions = pending_input(session, analytics, f"{dbt.this.schema}.option_analytics", "version", done)
+    _, quotes, versions = pending_input(session, analytics, table_name(dbt, "option_analytics"), "version", done)
     quotes = quotes.select(
         *[F.col(c).cast("double").alias(c) if c in ("strike_price", "bid_px_00", "mid_price") else c for c in COLUMNS]
     )

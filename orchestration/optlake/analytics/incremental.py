@@ -167,12 +167,12 @@ def period_before(day: dt.date, period: str | None) -> dt.date | None:
 
 
 def history_since(
-    done: DataFrame, points: DataFrame, order: str, day: str, history_rows: int, period: str | None
+    done: DataFrame, points: DataFrame, states: list, order: str, day: str, history_rows: int, period: str | None
 ) -> dt.date | None:
     """A day from which every affected symbol has ``history_rows`` stored rows up to its state row
     (the period before the earliest state row's), so the run reads the input and the stored rows
-    from there only; None when a symbol has no state row or fewer rows since (it reads everything)."""
-    states = points.collect()
+    from there only; None when a symbol has no state row or fewer rows since (it reads everything).
+    ``states`` are ``points``' rows."""
     if not states or any(r["state_key"] is None for r in states):
         return None
     since = period_before(min(r["state_day"] for r in states), period)
@@ -217,11 +217,12 @@ def incremental_run(
         if not starts:
             return done.limit(0)
         period = stored_period(spark, table, day)
-        points = resume_points(spark, done, starts, order, day, since=period_before(min(starts.values()), period))
-        if points.where(F.col("state_key").isNull()).count():  # a state row before that period, or none
-            points = resume_points(spark, done, starts, order, day)
-        points = spark.createDataFrame(points.collect(), points.schema)  # small: computed once
-        since = history_since(done, points, order, day, history_rows, period)
+        found = resume_points(spark, done, starts, order, day, since=period_before(min(starts.values()), period))
+        states = found.collect()
+        if any(r["state_key"] is None for r in states):  # a state row before that period, or none
+            states = resume_points(spark, done, starts, order, day).collect()
+        points = spark.createDataFrame(states, found.schema)  # small: computed once
+        since = history_since(done, points, states, order, day, history_rows, period)
         if since is not None:  # every affected symbol's history lies in the stored rows from `since`
             rows, done = rows.where(F.col(day) >= F.lit(since)), done.where(F.col(day) >= F.lit(since))
 

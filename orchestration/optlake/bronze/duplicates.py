@@ -61,38 +61,35 @@ def loaded_files(spark: SparkSession, schema: str, spec: DatasetSpec, candidates
     """The files holding rows in the spec's table that the candidates can collide with: those of the
     candidates' trading days and those whose content hash a candidate has (from Iceberg partition
     metadata, pruned to those days and names: no data is read, and the cost does not grow with the
-    history), with the content hash and source of their latest successful load."""
-    latest = f"""
-        select file_name,
-            max_by(content_sha256, finished_at) as sha256,
-            max_by(source_uri, finished_at) as uri,
-            max_by(bytes, finished_at) as bytes
-        from {schema}.{AUDIT_TABLE}
-        where status = 'loaded'
-        group by file_name
-    """
-    hashes = sorted({c.sha256 for c in candidates if c.sha256})
+    history), with the content hash and source of their latest successful load (the audit table)."""
+    audited = {
+        r["file_name"]: r.asDict()
+        for r in spark.sql(
+            f"""
+            select file_name,
+                max_by(content_sha256, finished_at) as sha256,
+                max_by(source_uri, finished_at) as uri,
+                max_by(bytes, finished_at) as bytes
+            from {schema}.{AUDIT_TABLE}
+            where status = 'loaded'
+            group by file_name
+            """
+        ).collect()
+    }
+    hashes = {c.sha256 for c in candidates if c.sha256}
     days = sorted({c.trade_date for c in candidates if c.trade_date is not None})
+    same = sorted(name for name, r in audited.items() if r["sha256"] in hashes)
     wanted = [f"partition.trade_date in ({sql_dates(days)})"] if days else []
-    if hashes:
-        same = spark.sql(f"select file_name from ({latest}) where sha256 in ({sql_strings(hashes)})").collect()
-        if same:
-            wanted.append(f"partition.file_name in ({sql_strings(sorted(r[0] for r in same))})")
-    where = " or ".join(wanted) or "false"
-    rows = spark.sql(
-        f"""
-        with present as (
-            select distinct partition.trade_date as trade_date, partition.file_name as file_name
-            from {schema}.{spec.table}.partitions
-            where {where}
-        )
-        select present.trade_date, present.file_name, audited.sha256, audited.uri, audited.bytes
-        from present left join ({latest}) audited on present.file_name = audited.file_name
-        """
+    wanted += [f"partition.file_name in ({sql_strings(same)})"] if same else []
+    present = spark.sql(
+        f"select distinct partition.trade_date, partition.file_name from {schema}.{spec.table}.partitions"
+        f" where {' or '.join(wanted) or 'false'}"
     ).collect()
-    return [
-        LoadedFile(r["file_name"], r["trade_date"], r["sha256"], r["uri"] or "", int(r["bytes"] or 0)) for r in rows
-    ]
+    found = []
+    for trade_date, name in present:
+        r = audited.get(name, {})
+        found.append(LoadedFile(name, trade_date, r.get("sha256"), r.get("uri") or "", int(r.get("bytes") or 0)))
+    return found
 
 
 def same_content(candidates: list[Candidate], loaded: list[LoadedFile]) -> None:

@@ -32,7 +32,7 @@ from pyspark.sql import functions as F
 from optlake.gold.bars import config_list
 from optlake.gold.changes import Plan, fingerprints, plan
 from optlake.sql_literals import sql_dates, sql_string
-from optlake.table_metadata import day_versions
+from optlake.table_metadata import day_versions, table_name
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -40,11 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FINGERPRINT = "input_fingerprint"
-
-
-def table_name(dbt, model: str) -> str:
-    """The relation of ``model``, a sibling of the running model (one schema per warehouse)."""
-    return f"{dbt.this.schema}.{model}"
 
 
 def stored_fingerprints(session: SparkSession, table: str) -> dict[dt.date, str | None]:
